@@ -1,0 +1,147 @@
+"""utils.data: the offline file path, the online Keras path, and a clear error for every bad input."""
+import os
+
+import numpy as np
+import pytest
+
+from utils import data
+
+LOCAL_MNIST = os.environ.get(data.MNIST_ENV)  # read before the fixture below hides it
+REAL_MNIST_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+def small_mnist(n_train=6, n_test=4):
+    """Four arrays in MNIST's layout; image i is filled with the value i, its label is i % 10."""
+    def images(n):
+        return np.broadcast_to(np.arange(n, dtype=np.uint8)[:, None, None], (n, 28, 28)).copy()
+    return dict(x_train=images(n_train), y_train=np.arange(n_train, dtype=np.uint8) % 10,
+                x_test=images(n_test), y_test=np.arange(n_test, dtype=np.uint8) % 10)
+
+
+@pytest.fixture
+def npz(tmp_path):
+    """Write arrays to an .npz in tmp_path and return its path."""
+    def write(arrays, name="mnist.npz"):
+        path = tmp_path / name
+        np.savez(path, **arrays)
+        return path
+    return write
+
+
+@pytest.fixture(autouse=True)
+def no_mnist_env(monkeypatch):
+    monkeypatch.delenv(data.MNIST_ENV, raising=False)
+
+
+def test_default_is_float32_nhwc_in_unit_range_with_integer_labels(npz):
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(path=npz(small_mnist()))
+    assert x_train.shape == (6, 28, 28, 1) and x_test.shape == (4, 28, 28, 1)
+    assert x_train.dtype == np.float32
+    assert x_train[5, 0, 0, 0] == pytest.approx(5 / 255)
+    np.testing.assert_array_equal(y_train, [0, 1, 2, 3, 4, 5])
+
+
+def test_options_keep_raw_pixels_drop_channel_axis_and_one_hot_labels(npz):
+    (x_train, y_train), _ = data.load_mnist(scale=False, channel_axis=False, one_hot=True,
+                                            path=npz(small_mnist()))
+    assert x_train.shape == (6, 28, 28) and x_train.dtype == np.uint8
+    assert y_train.shape == (6, 10) and y_train.dtype == np.float32
+    np.testing.assert_array_equal(y_train.argmax(axis=1), [0, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(y_train.sum(axis=1), 1)
+
+
+def test_subsets_keep_the_first_images(npz):
+    (x_train, y_train), (x_test, _) = data.load_mnist(n_train=3, n_test=2, path=npz(small_mnist()))
+    assert len(x_train) == 3 and len(x_test) == 2
+    np.testing.assert_array_equal(y_train, [0, 1, 2])
+
+
+def test_environment_variable_names_the_file(npz, monkeypatch):
+    monkeypatch.setenv(data.MNIST_ENV, str(npz(small_mnist(n_train=7))))
+    (x_train, _), _ = data.load_mnist()
+    assert len(x_train) == 7
+
+
+def test_without_a_file_the_keras_loader_is_used(monkeypatch):
+    arrays = small_mnist(n_train=5)
+    monkeypatch.setattr("keras.datasets.mnist.load_data", lambda: (
+        (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])))
+    (x_train, _), _ = data.load_mnist()
+    assert len(x_train) == 5
+
+
+def test_a_failed_download_says_how_to_use_a_local_file(monkeypatch):
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/.../mnist.npz")
+    monkeypatch.setattr("keras.datasets.mnist.load_data", offline)
+    with pytest.raises(RuntimeError, match="MNIST_NPZ") as info:
+        data.load_mnist()
+    assert "URL fetch failure" in str(info.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing.npz.*MNIST_NPZ"):
+        data.load_mnist(path=tmp_path / "nothing.npz")
+
+
+def test_missing_keys_are_listed(npz):
+    arrays = small_mnist()
+    del arrays["y_test"]
+    with pytest.raises(KeyError, match=r"lacks the key\(s\) \['y_test'\]"):
+        data.load_mnist(path=npz(arrays))
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("x_train", np.zeros((6, 28, 27), np.uint8), r"x_train must be uint8 of shape \(N, 28, 28\)"),
+    ("x_test", np.zeros((4, 28, 28), np.float32), "x_test must be uint8.*got float32"),
+    ("y_train", np.zeros(5, np.uint8), r"y_train must be integer labels of shape \(6,\)"),
+    ("y_test", np.zeros(4, np.float64), "y_test must be integer labels"),
+    ("y_train", np.full(6, 10, np.uint8), "y_train must hold labels 0-9; found values from 10 to 10"),
+])
+def test_wrong_shapes_dtypes_and_labels_are_explained(npz, key, value, message):
+    arrays = small_mnist()
+    arrays[key] = value
+    with pytest.raises(ValueError, match=message):
+        data.load_mnist(path=npz(arrays))
+
+
+def test_a_truncated_file_is_reported_as_corrupted(npz):
+    path = npz(small_mnist())
+    path.write_bytes(path.read_bytes()[: os.path.getsize(path) // 2])
+    with pytest.raises(ValueError, match="corrupted or incomplete"):
+        data.load_mnist(path=path)
+
+
+def test_a_damaged_array_inside_the_file_is_caught_before_use(npz):
+    path = npz(small_mnist())
+    raw = bytearray(path.read_bytes())
+    start = raw.find(b"x_test.npy")  # flip bytes inside one member's data: its CRC check fails
+    raw[start + 200:start + 240] = b"\xff" * 40  # x_test[0] is all zeros
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="corrupted or incomplete"):
+        data.load_mnist(path=path)
+
+
+def test_a_file_that_is_not_an_npz_is_reported(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_text("<html>404 Not Found</html>")
+    with pytest.raises(ValueError, match="could not be read as an .npz"):
+        data.load_mnist(path=path)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_train=0), "`n_train` must be an integer from 1 to 6"),
+    (dict(n_train=7), "`n_train` must be an integer from 1 to 6"),
+    (dict(n_test=2.5), "`n_test` must be an integer from 1 to 4"),
+])
+def test_bad_subset_sizes_are_rejected(npz, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_mnist(path=npz(small_mnist()), **kwargs)
+
+
+@pytest.mark.skipif(not LOCAL_MNIST, reason="MNIST_NPZ not set: no local MNIST")
+def test_the_local_mnist_is_the_real_one():
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(scale=False, channel_axis=False, path=LOCAL_MNIST)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    np.testing.assert_array_equal(np.bincount(y_train), REAL_MNIST_CLASS_COUNTS)
+    assert x_train.mean() == pytest.approx(33.318, abs=1e-3)

@@ -1,0 +1,24 @@
+"""utils.models: the book's MNIST model has exactly the layers, shapes and parameters of the recipe."""
+from keras import layers
+
+from utils import models
+
+
+def test_mnist_cnn_is_the_classic_recipe():
+    model = models.mnist_cnn()
+    summary = [(type(layer), layer.output.shape, layer.count_params()) for layer in model.layers]
+    assert summary == [
+        (layers.Conv2D, (None, 26, 26, 32), 3 * 3 * 1 * 32 + 32),  # 320
+        (layers.MaxPooling2D, (None, 13, 13, 32), 0),
+        (layers.Flatten, (None, 5408), 0),
+        (layers.Dense, (None, 128), 5408 * 128 + 128),  # 692,352
+        (layers.Dense, (None, 10), 128 * 10 + 10),  # 1,290
+    ]
+    assert model.count_params() == 693_962
+
+
+def test_mnist_cnn_activations_and_kernel_sizes():
+    conv, pool, _, hidden, out = models.mnist_cnn().layers
+    assert conv.kernel_size == (3, 3) and conv.activation.__name__ == "relu"
+    assert pool.pool_size == (2, 2)
+    assert hidden.activation.__name__ == "relu" and out.activation.__name__ == "softmax"

@@ -1,0 +1,71 @@
+"""The committed notebooks follow the book's rules: checked statically, without running them."""
+import subprocess
+import sys
+import types
+
+import nbformat
+import pytest
+import yaml
+
+from notebooks import ROOT, toc_notebooks
+
+NOTEBOOKS = toc_notebooks()
+REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
+
+
+def code_cells(notebook):
+    return [c for c in nbformat.read(ROOT / notebook, as_version=4).cells if c.cell_type == "code"]
+
+
+def run_colab_guard(source, monkeypatch, in_colab):
+    """Execute the guard cell with or without a fake google.colab; return the commands it ran."""
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    if in_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(source, "colab-guard", "exec"), {})
+    return calls
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_first_code_cell_installs_utils_in_colab_only(notebook, monkeypatch):
+    guard = code_cells(notebook)[0]
+    assert "remove-cell" in guard.metadata.get("tags", []), "the Colab cell is hidden in the book"
+    assert run_colab_guard(guard.source, monkeypatch, in_colab=False) == []
+    calls = run_colab_guard(guard.source, monkeypatch, in_colab=True)
+    assert calls == [[sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"]]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_one_parameters_cell_right_after_the_colab_cell(notebook):
+    tagged = [i for i, c in enumerate(code_cells(notebook)) if "parameters" in c.metadata.get("tags", [])]
+    assert tagged == [1]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_stored_outputs_come_from_one_clean_top_to_bottom_run(notebook):
+    cells = [c for c in code_cells(notebook) if c.source.strip()]
+    assert [c.execution_count for c in cells] == list(range(1, len(cells) + 1))
+    for c in cells:
+        for out in c.outputs:
+            assert out.output_type != "error", f"stored error in:\n{c.source}"
+            assert out.get("name") != "stderr", f"stored stderr in:\n{c.source}\n{out.text}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_figure_has_alt_text_and_a_caption(notebook):
+    for c in code_cells(notebook):
+        if any("image/png" in out.get("data", {}) for out in c.outputs):
+            meta = c.metadata.get("mystnb", {})
+            assert meta.get("image", {}).get("alt"), f"figure without alt text:\n{c.source}"
+            assert meta.get("figure", {}).get("caption"), f"figure without caption:\n{c.source}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_outputs_are_excluded_from_nbval_only_with_a_reason(notebook):
+    for c in code_cells(notebook):
+        if IGNORE_TAGS & set(c.metadata.get("tags", [])) or "NBVAL_IGNORE_OUTPUT" in c.source:
+            assert c.metadata.get("nbval_reason"), f"excluded from nbval without a reason:\n{c.source}"

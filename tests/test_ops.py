@@ -1,0 +1,159 @@
+"""utils.ops: hand-checkable cases, equality with TensorFlow/Keras, and clear errors."""
+import itertools
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from utils import ops
+
+X = np.arange(9.0).reshape(3, 3)  # [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+K = np.array([[0.0, 1.0], [2.0, 3.0]])
+
+
+# --- corr2d --------------------------------------------------------------------------------
+
+def test_corr2d_matches_the_hand_computed_example():
+    # top-left: 0*0 + 1*1 + 3*2 + 4*3 = 19
+    np.testing.assert_array_equal(ops.corr2d(X, K), [[19, 25], [37, 43]])
+
+
+def test_corr2d_with_the_flipped_kernel_is_true_convolution():
+    # convolution flips the kernel: top-left 0*3 + 1*2 + 3*1 + 4*0 = 5
+    np.testing.assert_array_equal(ops.corr2d(X, np.flip(K)), [[5, 11], [23, 29]])
+
+
+def test_corr2d_detects_the_vertical_edge_of_d2l():
+    x = np.ones((6, 8))
+    x[:, 2:6] = 0
+    y = ops.corr2d(x, [[1.0, -1.0]])
+    np.testing.assert_array_equal(y[0], [0, 1, 0, 0, 0, -1, 0])
+
+
+@pytest.mark.parametrize("x, kernel, message", [
+    (np.ones((3, 3, 1)), K, "`x` must have 2 dimensions"),
+    (X, np.ones(2), "`kernel` must have 2 dimensions"),
+    (X, np.ones((4, 2)), "larger than `x`"),
+    (np.array([["a"]]), K, "`x` must be numeric"),
+])
+def test_corr2d_rejects_bad_input(x, kernel, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        ops.corr2d(x, kernel)
+
+
+# --- output size and padding ---------------------------------------------------------------
+
+@pytest.mark.parametrize("n, k, s, padding, expected", [
+    (28, 3, 1, "valid", 26), (28, 3, 1, "same", 28), (28, 3, 2, "valid", 13),
+    (28, 3, 2, "same", 14), (5, 5, 1, "valid", 1), (7, 2, 3, "valid", 2), (7, 2, 3, "same", 3),
+])
+def test_conv_output_size_by_hand(n, k, s, padding, expected):
+    assert ops.conv_output_size(n, k, s, padding) == expected
+
+
+@pytest.mark.parametrize("n, k, s, expected", [
+    (6, 3, 2, (0, 1)),  # odd total padding: the extra zero goes after (bottom/right)
+    (5, 3, 2, (1, 1)), (28, 3, 1, (1, 1)), (28, 4, 1, (1, 2)), (4, 1, 2, (0, 0)),
+])
+def test_same_padding_puts_the_odd_pixel_after(n, k, s, expected):
+    assert ops.same_padding(n, k, s) == expected
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0, 3), "`input_size` must be a positive integer"),
+    ((5, 2.5), "`kernel_size` must be a positive integer"),
+    ((5, 3, -1), "`strides` must be a positive integer"),
+    ((5, 3, 1, "full"), "`padding` must be 'valid' or 'same'"),
+    ((2, 3, 1, "valid"), "larger than `input_size`"),
+])
+def test_conv_output_size_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        ops.conv_output_size(*args)
+
+
+# --- conv2d ----------------------------------------------------------------------------------
+
+def test_conv2d_of_one_channel_equals_corr2d():
+    y = ops.conv2d(X[None, :, :, None], K[:, :, None, None])
+    np.testing.assert_array_equal(y[0, :, :, 0], [[19, 25], [37, 43]])
+
+
+def test_conv2d_sums_input_channels_and_adds_bias():
+    x = np.stack([X, 2 * X], axis=-1)[None]  # channel 1 is twice channel 0
+    kernel = np.stack([K, K], axis=2)[..., None]  # (2, 2, 2, 1)
+    y = ops.conv2d(x, kernel, bias=[1.0])
+    np.testing.assert_array_equal(y[0, :, :, 0], 3 * np.array([[19, 25], [37, 43]]) + 1)
+
+
+def test_conv2d_same_stride_2_pads_bottom_right_only():
+    x = np.arange(1.0, 37.0).reshape(1, 6, 6, 1)
+    y = ops.conv2d(x, np.ones((3, 3, 1, 1)), strides=2, padding="same")
+    # window rows 0-2, cols 0-2: no padding on the top/left
+    assert y.shape == (1, 3, 3, 1)
+    assert y[0, 0, 0, 0] == x[0, 0:3, 0:3, 0].sum()
+    # last window covers rows 4-5 plus one zero row below
+    assert y[0, 2, 2, 0] == x[0, 4:6, 4:6, 0].sum()
+
+
+GRID = list(itertools.product(
+    [(1, 7, 7, 1), (2, 9, 8, 3), (3, 28, 28, 1)],  # x shape
+    [(1, 1), (2, 3), (3, 3), (5, 5)],  # kernel size
+    [1, 2, 3],  # output channels
+    [1, 2, (2, 1)],  # strides
+    ["valid", "same"],
+))
+
+
+def _random_case(x_shape, kernel_size, c_out, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=x_shape).astype(np.float32)
+    kernel = rng.normal(size=(*kernel_size, x_shape[-1], c_out)).astype(np.float32)
+    bias = rng.normal(size=(c_out,)).astype(np.float32)
+    return x, kernel, bias
+
+
+@pytest.mark.parametrize("x_shape, kernel_size, c_out, strides, padding", GRID)
+def test_conv2d_equals_tf_nn_conv2d(x_shape, kernel_size, c_out, strides, padding):
+    x, kernel, bias = _random_case(x_shape, kernel_size, c_out, seed=len(x_shape) + c_out)
+    expected = tf.nn.conv2d(x, kernel, strides=strides, padding=padding.upper()) + bias
+    actual = ops.conv2d(x, kernel, bias, strides=strides, padding=padding)
+    assert actual.shape == tuple(expected.shape)
+    np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("x_shape, kernel_size, c_out, strides, padding", GRID[::3])
+def test_conv2d_equals_keras_conv2d_with_the_same_weights(x_shape, kernel_size, c_out, strides, padding):
+    x, kernel, bias = _random_case(x_shape, kernel_size, c_out, seed=7)
+    layer = keras.layers.Conv2D(c_out, kernel_size, strides=strides, padding=padding)
+    layer.build(x.shape)
+    layer.set_weights([kernel, bias])
+    np.testing.assert_allclose(ops.conv2d(x, kernel, bias, strides, padding), layer(x).numpy(),
+                               rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(x=np.ones((28, 28))), "4-D NHWC array"),
+    (dict(kernel=np.ones((3, 3, 2, 4))), "`kernel` has 2 input channels but `x` has 1"),
+    (dict(kernel=np.ones((3, 3))), "`kernel` must have 4 dimensions"),
+    (dict(bias=np.ones(3)), r"`bias` must have shape \(4,\)"),
+    (dict(strides=0), "`strides` must be a positive integer"),
+    (dict(strides=(1, 2, 3)), "`strides` must be an int or a pair"),
+    (dict(padding="causal"), "`padding` must be 'valid' or 'same'"),
+    (dict(x=np.ones((1, 2, 2, 1))), "larger than `input_size`"),
+])
+def test_conv2d_rejects_bad_input(kwargs, message):
+    args = dict(x=np.ones((1, 5, 5, 1)), kernel=np.ones((3, 3, 1, 4)), bias=None, strides=1, padding="valid")
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        ops.conv2d(**args)
+
+
+def test_edge_kernels_respond_to_edges_of_their_orientation():
+    x = np.zeros((5, 5))
+    x[:, 3:] = 1.0  # a vertical edge between columns 2 and 3
+    k = ops.edge_kernels()
+    assert np.abs(ops.corr2d(x, k["vertical"])).max() == 3
+    assert np.abs(ops.corr2d(x, k["horizontal"])).max() == 0
+    assert np.abs(ops.corr2d(x, k["sobel_x"])).max() == 4
+    assert np.abs(ops.corr2d(x, k["sobel_y"])).max() == 0

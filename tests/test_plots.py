@@ -1,0 +1,49 @@
+"""utils.plots: helpers draw on the axes they are given, return them, and reject bad shapes."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_show_image_draws_on_the_given_axes_and_returns_them():
+    _, ax = plt.subplots()
+    assert plots.show_image(np.zeros((28, 28, 1)), ax=ax, title="zero") is ax
+    assert ax.get_title() == "zero" and len(ax.images) == 1
+
+
+def test_signed_images_get_a_scale_centred_on_zero():
+    ax = plots.show_image(np.array([[-1.0, 3.0]]))
+    assert ax.images[0].get_clim() == (-3.0, 3.0)
+
+
+def test_show_kernel_writes_every_value():
+    ax = plots.show_kernel(np.array([[-1, 0, 1]] * 3))
+    assert [t.get_text() for t in ax.texts] == ["-1", "0", "1"] * 3
+
+
+def test_image_grid_hides_unused_axes():
+    axes = plots.image_grid(np.zeros((5, 4, 4)), ncols=3)
+    assert len(axes) == 6 and not axes[-1].axison and axes[0].axison
+
+
+def test_bad_shapes_are_rejected():
+    with pytest.raises(ValueError, match=r"`image` must be \(H, W\) or \(H, W, 1\)"):
+        plots.show_image(np.zeros((4, 4, 3)))
+    _, axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="`axes` has 2 axes for 3 images"):
+        plots.image_grid(np.zeros((3, 4, 4)), axes=axes)
+
+
+def test_set_style_applies_the_book_style():
+    plots.set_style()
+    assert plt.rcParams["image.cmap"] == plots.IMAGE_CMAP

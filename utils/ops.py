@@ -1,0 +1,145 @@
+"""NumPy reference implementations of the operations the book teaches.
+
+Images are NHWC: (batch, height, width, channels). Kernels are laid out as in Keras:
+(kernel_height, kernel_width, in_channels, out_channels). These functions favour
+readability over speed; each one is checked against TensorFlow/Keras in ``tests/``.
+"""
+import numpy as np
+
+PADDINGS = ("valid", "same")
+
+
+def corr2d(x, kernel):
+    """2-D cross-correlation of one channel: x (H, W), kernel (kh, kw) -> (H-kh+1, W-kw+1)."""
+    x = _as_array(x, "x", ndim=2)
+    kernel = _as_array(kernel, "kernel", ndim=2)
+    kh, kw = kernel.shape
+    if kh > x.shape[0] or kw > x.shape[1]:
+        raise ValueError(f"corr2d: `kernel` of shape {kernel.shape} is larger than `x` of shape {x.shape}")
+    y = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1), dtype=np.result_type(x, kernel, np.float32))
+    for i in range(y.shape[0]):
+        for j in range(y.shape[1]):
+            y[i, j] = (x[i:i + kh, j:j + kw] * kernel).sum()
+    return y
+
+
+def conv_output_size(input_size, kernel_size, strides=1, padding="valid"):
+    """Length of a convolution's output along one axis, as Keras/TensorFlow compute it."""
+    n, k, s = (_positive_int(v, name) for v, name in
+               ((input_size, "input_size"), (kernel_size, "kernel_size"), (strides, "strides")))
+    padding = _check_padding(padding)
+    if padding == "same":
+        return -(-n // s)  # ceil(n / s)
+    if k > n:
+        raise ValueError(f"`kernel_size`={k} is larger than `input_size`={n} with padding='valid'")
+    return (n - k) // s + 1
+
+
+def same_padding(input_size, kernel_size, strides=1):
+    """(before, after) zero padding of padding='same' along one axis; the odd pixel goes after."""
+    out = conv_output_size(input_size, kernel_size, strides, "same")
+    total = max((out - 1) * strides + kernel_size - input_size, 0)
+    return total // 2, total - total // 2
+
+
+def pad2d(x, kernel_size, strides=1, padding="valid"):
+    """Zero-pad the H and W axes of x (N, H, W, C) exactly as Keras does for `padding`."""
+    x = _check_nhwc(x, "x")
+    (kh, kw), (sh, sw) = _pair(kernel_size, "kernel_size"), _pair(strides, "strides")
+    if _check_padding(padding) == "valid":
+        return x
+    pads = ((0, 0), same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw), (0, 0))
+    return np.pad(x, pads)
+
+
+def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
+    """2-D convolution (cross-correlation) of x (N, H, W, C_in) with kernel (kh, kw, C_in, C_out)."""
+    x = _check_nhwc(x, "x")
+    kernel = _check_kernel(kernel, x.shape[-1])
+    bias = _check_bias(bias, kernel.shape[-1])
+    kh, kw, _, c_out = kernel.shape
+    sh, sw = _pair(strides, "strides")
+    out_h = conv_output_size(x.shape[1], kh, sh, padding)
+    out_w = conv_output_size(x.shape[2], kw, sw, padding)
+    xp = pad2d(x, (kh, kw), (sh, sw), padding)
+    y = np.zeros((x.shape[0], out_h, out_w, c_out), dtype=np.result_type(x, kernel, np.float32))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = xp[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]  # (N, kh, kw, C_in)
+            y[:, i, j, :] = np.tensordot(patch, kernel, axes=3)  # sum over kh, kw, C_in
+    return y + bias
+
+
+def edge_kernels():
+    """The book's 3x3 edge detectors, name -> (3, 3) float32 array."""
+    prewitt = np.array([[-1, 0, 1]] * 3, dtype=np.float32)
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
+    return {"vertical": prewitt, "horizontal": prewitt.T.copy(),
+            "sobel_x": sobel, "sobel_y": sobel.T.copy()}
+
+
+# --- input validation -------------------------------------------------------------------
+
+def _as_array(value, name, ndim):
+    """`value` as a numeric array with `ndim` dimensions, or a ValueError naming `name`."""
+    arr = np.asarray(value)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"`{name}` must be numeric; got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"`{name}` must have {ndim} dimensions; got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"`{name}` is empty (shape {arr.shape})")
+    return arr
+
+
+def _check_nhwc(x, name):
+    """x as a 4-D NHWC array, or a ValueError that explains the layout."""
+    arr = np.asarray(x)
+    if arr.ndim != 4:
+        raise ValueError(f"`{name}` must be a 4-D NHWC array (batch, height, width, channels); "
+                         f"got shape {arr.shape}. For one grayscale image use x[None, :, :, None].")
+    return _as_array(arr, name, 4)
+
+
+def _check_kernel(kernel, in_channels):
+    """kernel as a (kh, kw, in_channels, out_channels) array matching x's channels."""
+    kernel = _as_array(kernel, "kernel", 4)
+    if kernel.shape[2] != in_channels:
+        raise ValueError(f"`kernel` has {kernel.shape[2]} input channels but `x` has {in_channels}; "
+                         "kernel shape must be (kernel_height, kernel_width, in_channels, out_channels)")
+    return kernel
+
+
+def _check_bias(bias, out_channels):
+    """bias as an (out_channels,) array; None means no bias."""
+    if bias is None:
+        return np.zeros((out_channels,), dtype=np.float32)
+    bias = _as_array(bias, "bias", 1)
+    if bias.shape[0] != out_channels:
+        raise ValueError(f"`bias` must have shape ({out_channels},), one value per output channel; "
+                         f"got shape {bias.shape}")
+    return bias
+
+
+def _positive_int(value, name):
+    """value as a positive Python int, or a ValueError naming `name`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _pair(value, name):
+    """An int or a pair of ints as (height, width), each positive."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"`{name}` must be an int or a pair (height, width); got {value!r}")
+        return _positive_int(value[0], name), _positive_int(value[1], name)
+    v = _positive_int(value, name)
+    return v, v
+
+
+def _check_padding(padding):
+    """padding as 'valid' or 'same' (case-insensitive, as Keras accepts)."""
+    if not isinstance(padding, str) or padding.lower() not in PADDINGS:
+        raise ValueError(f"`padding` must be 'valid' or 'same'; got {padding!r}")
+    return padding.lower()

@@ -1,0 +1,80 @@
+"""The book's matplotlib style and figure helpers; each takes ax=None and returns what it drew.
+
+Colour maps read in grayscale and for colour-blind readers: 'gray_r' for digits (ink is dark),
+'cividis' for signed responses and kernels (monotonic lightness, colour-blind safe).
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+IMAGE_CMAP = "gray_r"
+SIGNED_CMAP = "cividis"
+STYLE = {
+    "figure.figsize": (6.4, 3.6), "figure.dpi": 100, "savefig.dpi": 100,
+    "font.size": 10, "axes.titlesize": 10, "axes.grid": False,
+    "image.interpolation": "nearest", "image.cmap": IMAGE_CMAP,
+    "axes.spines.top": False, "axes.spines.right": False,
+}
+
+
+def set_style():
+    """Apply the book's matplotlib style to every figure that follows."""
+    plt.rcParams.update(STYLE)
+
+
+def show_image(image, ax=None, title=None, cmap=None, colorbar=False):
+    """Draw one image (H, W) or (H, W, 1) without ticks; signed images get a centred scale."""
+    ax = ax if ax is not None else plt.gca()
+    image = np.asarray(image)
+    image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
+    if image.ndim != 2:
+        raise ValueError(f"`image` must be (H, W) or (H, W, 1); got shape {image.shape}")
+    signed = image.min() < 0
+    limit = float(np.abs(image).max()) or 1.0
+    im = ax.imshow(image, cmap=cmap or (SIGNED_CMAP if signed else IMAGE_CMAP),
+                   vmin=-limit if signed else None, vmax=limit if signed else None)
+    ax.set_xticks([]), ax.set_yticks([])
+    ax.spines[:].set_visible(True)  # a thin frame on all four sides, whatever the style says
+    ax.spines[:].set_color("0.6")
+    if title is not None:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def show_kernel(kernel, ax=None, title=None, fmt="{:g}"):
+    """Draw a small 2-D kernel with its values written in each cell."""
+    kernel = np.asarray(kernel)
+    ax = show_image(kernel, ax=ax, title=title, cmap=SIGNED_CMAP)
+    limit = float(np.abs(kernel).max()) or 1.0
+    for (i, j), value in np.ndenumerate(kernel):
+        light = value > 0.2 * limit  # cividis is light at the top of its scale
+        ax.text(j, i, fmt.format(value), ha="center", va="center", color="black" if light else "white")
+    return ax
+
+
+def image_grid(images, titles=None, ncols=8, axes=None, cmap=None):
+    """Draw images (N, H, W[, 1]) in a grid of `ncols` columns; returns the axes array."""
+    images = list(images)
+    if axes is None:
+        nrows = -(-len(images) // ncols)
+        _, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.8 * nrows), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    if len(axes) < len(images):
+        raise ValueError(f"`axes` has {len(axes)} axes for {len(images)} images")
+    for k, ax in enumerate(axes):
+        if k < len(images):
+            show_image(images[k], ax=ax, cmap=cmap, title=None if titles is None else titles[k])
+        else:
+            ax.axis("off")
+    return axes
+
+
+def show_response(image, kernel, response, axes=None, titles=("input", "kernel", "response")):
+    """Draw an input image, a kernel and the kernel's response side by side; returns the 3 axes."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(7.5, 2.6))
+    show_image(image, ax=axes[0], title=titles[0])
+    show_kernel(kernel, ax=axes[1], title=titles[1])
+    show_image(response, ax=axes[2], title=titles[2], colorbar=True)
+    return axes

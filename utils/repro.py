@@ -1,0 +1,35 @@
+"""One call that makes a TensorFlow/Keras run reproducible on a given machine."""
+import tensorflow as tf
+import keras
+
+THREADS = 2  # the same everywhere: oneDNN's results depend on the thread count
+
+
+def make_reproducible(seed, threads=THREADS):
+    """Seed Python, NumPy and Keras, make TensorFlow ops deterministic, pin thread counts.
+
+    Call it once, right after the imports and before any TensorFlow op runs:
+    TensorFlow fixes its thread pools when it first runs an op.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer; got {seed!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"`threads` must be a positive integer; got {threads!r}")
+    _pin_threads(threads)
+    keras.utils.set_random_seed(seed)  # Python's random, NumPy and TensorFlow
+    tf.config.experimental.enable_op_determinism()
+
+
+def _pin_threads(threads):
+    """Fix TensorFlow's intra- and inter-op thread pools, or explain why it is too late."""
+    threading = tf.config.threading
+    try:
+        threading.set_intra_op_parallelism_threads(threads)
+        threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        current = (threading.get_intra_op_parallelism_threads(),
+                   threading.get_inter_op_parallelism_threads())
+        if current != (threads, threads):
+            raise RuntimeError(
+                f"TensorFlow already runs with (intra, inter) threads {current}, not ({threads}, {threads}): "
+                "call make_reproducible() before any TensorFlow op runs (restart the kernel).") from None
