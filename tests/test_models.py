@@ -22,3 +22,15 @@ def test_mnist_cnn_activations_and_kernel_sizes():
     assert conv.kernel_size == (3, 3) and conv.activation.__name__ == "relu"
     assert pool.pool_size == (2, 2)
     assert hidden.activation.__name__ == "relu" and out.activation.__name__ == "softmax"
+
+
+def test_mnist_cnn_without_pooling_feeds_all_21632_values_to_the_dense_layer():
+    model = models.mnist_cnn(pool_size=None)
+    assert [type(layer) for layer in model.layers] == [layers.Conv2D, layers.Flatten, layers.Dense, layers.Dense]
+    assert model.layers[2].count_params() == 26 * 26 * 32 * 128 + 128  # 2,769,024
+
+
+def test_mnist_cnn_with_4x4_pooling():
+    model = models.mnist_cnn(pool_size=4)
+    assert model.layers[1].output.shape == (None, 6, 6, 32)
+    assert model.count_params() == 320 + (6 * 6 * 32 * 128 + 128) + 1290

@@ -157,3 +157,85 @@ def test_edge_kernels_respond_to_edges_of_their_orientation():
     assert np.abs(ops.corr2d(x, k["horizontal"])).max() == 0
     assert np.abs(ops.corr2d(x, k["sobel_x"])).max() == 4
     assert np.abs(ops.corr2d(x, k["sobel_y"])).max() == 0
+
+
+# --- relu and pooling ------------------------------------------------------------------------
+
+X4 = np.arange(16.0).reshape(1, 4, 4, 1)  # [[0..3], [4..7], [8..11], [12..15]]
+
+
+def test_relu_zeroes_negatives_only():
+    np.testing.assert_array_equal(ops.relu([-2.0, -0.0, 0.5, 3.0]), [0.0, 0.0, 0.5, 3.0])
+
+
+def test_max_pool_of_the_hand_example():
+    np.testing.assert_array_equal(ops.max_pool2d(X4)[0, :, :, 0], [[5, 7], [13, 15]])
+
+
+def test_avg_pool_of_the_hand_example():
+    # top-left window: (0 + 1 + 4 + 5) / 4 = 2.5
+    np.testing.assert_array_equal(ops.avg_pool2d(X4)[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
+
+
+def test_same_padding_is_never_pooled():
+    x = -np.ones((1, 3, 3, 1))  # all negative: a padded zero would win a max
+    np.testing.assert_array_equal(ops.max_pool2d(x, 2, padding="same")[0, :, :, 0], -np.ones((2, 2)))
+    np.testing.assert_array_equal(ops.avg_pool2d(x, 2, padding="same")[0, :, :, 0], -np.ones((2, 2)))
+
+
+def test_global_pools_reduce_height_and_width():
+    x = np.stack([X4[..., 0], -X4[..., 0]], axis=-1)  # (1, 4, 4, 2)
+    np.testing.assert_array_equal(ops.global_max_pool2d(x), [[15, 0]])
+    np.testing.assert_array_equal(ops.global_avg_pool2d(x), [[7.5, -7.5]])
+
+
+POOL_GRID = list(itertools.product(
+    [(2, 7, 7, 1), (1, 8, 9, 3), (2, 28, 28, 2)],  # x shape
+    [1, 2, 3, (2, 3)],  # pool size
+    [None, 1, 2, (3, 1)],  # strides (None: the pool size)
+    ["valid", "same"],
+))
+
+
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", POOL_GRID)
+def test_max_pool2d_equals_keras_exactly(x_shape, pool_size, strides, padding):
+    x = np.random.default_rng(1).normal(size=x_shape).astype(np.float32)
+    layer = keras.layers.MaxPooling2D(pool_size, strides=strides, padding=padding)
+    np.testing.assert_array_equal(ops.max_pool2d(x, pool_size, strides, padding), layer(x).numpy())
+
+
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", POOL_GRID)
+def test_avg_pool2d_equals_keras(x_shape, pool_size, strides, padding):
+    x = np.random.default_rng(2).normal(size=x_shape).astype(np.float32)
+    layer = keras.layers.AveragePooling2D(pool_size, strides=strides, padding=padding)
+    np.testing.assert_allclose(ops.avg_pool2d(x, pool_size, strides, padding), layer(x).numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("x_shape", [(1, 5, 5, 1), (3, 28, 28, 8), (2, 4, 7, 3)])
+def test_global_pools_equal_keras(x_shape):
+    x = np.random.default_rng(3).normal(size=x_shape).astype(np.float32)
+    np.testing.assert_array_equal(ops.global_max_pool2d(x), keras.layers.GlobalMaxPooling2D()(x).numpy())
+    np.testing.assert_allclose(ops.global_avg_pool2d(x), keras.layers.GlobalAveragePooling2D()(x).numpy(),
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("pool, kwargs, message", [
+    (ops.max_pool2d, dict(x=np.ones((4, 4))), "4-D NHWC array"),
+    (ops.avg_pool2d, dict(pool_size=0), "`pool_size` must be a positive integer"),
+    (ops.max_pool2d, dict(strides=(1, 2, 3)), "`strides` must be an int or a pair"),
+    (ops.avg_pool2d, dict(padding="full"), "`padding` must be 'valid' or 'same'"),
+    (ops.max_pool2d, dict(pool_size=5), "larger than `input_size`"),
+    (ops.global_avg_pool2d, dict(x=np.ones((2, 3))), "4-D NHWC array"),
+])
+def test_pooling_rejects_bad_input(pool, kwargs, message):
+    args = dict(x=np.ones((1, 4, 4, 1)))
+    if pool in (ops.max_pool2d, ops.avg_pool2d):
+        args.update(pool_size=2, strides=None, padding="valid")
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        pool(**args)
+
+
+def test_relu_rejects_non_numbers():
+    with pytest.raises(TypeError, match="`x` must be numeric"):
+        ops.relu(np.array(["a"]))

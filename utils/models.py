@@ -3,12 +3,16 @@ import keras
 from keras import layers
 
 
-def mnist_cnn(input_shape=(28, 28, 1), num_classes=10):
-    """The book's MNIST model: Conv2D(32, 3x3, relu) -> MaxPooling2D(2x2) -> Flatten -> Dense(128, relu) -> Dense(10, softmax)."""
+def mnist_cnn(input_shape=(28, 28, 1), num_classes=10, pool_size=(2, 2)):
+    """The book's MNIST model: Conv2D(32, 3x3, relu) -> MaxPooling2D(2x2) -> Flatten -> Dense(128, relu) -> Dense(10, softmax).
+
+    pool_size: the pooling window; None leaves the pooling layer out (chapter 2 compares).
+    """
+    pooling = [] if pool_size is None else [layers.MaxPooling2D(pool_size=pool_size)]
     return keras.Sequential([
         keras.Input(shape=input_shape),
         layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
+        *pooling,
         layers.Flatten(),
         layers.Dense(128, activation="relu"),
         layers.Dense(num_classes, activation="softmax"),

@@ -70,6 +70,55 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     return y + bias
 
 
+def relu(x):
+    """Rectified linear unit, elementwise: max(x, 0); any shape."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.number):
+        raise TypeError(f"`x` must be numeric; got dtype {x.dtype}")
+    return np.maximum(x, 0)
+
+
+def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Max pooling of x (N, H, W, C) over pool_size windows; strides default to pool_size, as in Keras."""
+    return _pool2d(x, pool_size, strides, padding, np.max)
+
+
+def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Average pooling of x (N, H, W, C); with padding='same' only real pixels count, as in Keras."""
+    return _pool2d(x, pool_size, strides, padding, np.mean)
+
+
+def global_max_pool2d(x):
+    """Largest value of each channel: x (N, H, W, C) -> (N, C)."""
+    return _check_nhwc(x, "x").max(axis=(1, 2))
+
+
+def global_avg_pool2d(x):
+    """Mean of each channel: x (N, H, W, C) -> (N, C)."""
+    return _check_nhwc(x, "x").mean(axis=(1, 2))
+
+
+def _pool2d(x, pool_size, strides, padding, reduce):
+    """Apply `reduce` over every pooling window of x (N, H, W, C)."""
+    x = _check_nhwc(x, "x")
+    pool = _pair(pool_size, "pool_size")
+    strides = pool if strides is None else _pair(strides, "strides")
+    padding = _check_padding(padding)
+    rows, cols = (_windows(x.shape[axis], pool[axis - 1], strides[axis - 1], padding) for axis in (1, 2))
+    y = np.zeros((x.shape[0], len(rows), len(cols), x.shape[3]), dtype=np.result_type(x, np.float32))
+    for i, (r0, r1) in enumerate(rows):
+        for j, (c0, c1) in enumerate(cols):
+            y[:, i, j, :] = reduce(x[:, r0:r1, c0:c1, :], axis=(1, 2))
+    return y
+
+
+def _windows(size, pool, stride, padding):
+    """(start, stop) of every pooling window along one axis, clipped to the input: padding is never pooled."""
+    before = same_padding(size, pool, stride)[0] if padding == "same" else 0
+    starts = (i * stride - before for i in range(conv_output_size(size, pool, stride, padding)))
+    return [(max(start, 0), min(start + pool, size)) for start in starts]
+
+
 def edge_kernels():
     """The book's 3x3 edge detectors, name -> (3, 3) float32 array."""
     prewitt = np.array([[-1, 0, 1]] * 3, dtype=np.float32)

@@ -1,11 +1,13 @@
 """The book's matplotlib style and figure helpers; each takes ax=None and returns what it drew.
 
-Colour maps read in grayscale and for colour-blind readers: 'gray_r' for digits (ink is dark),
-'cividis' for signed responses and kernels (monotonic lightness, colour-blind safe).
+Colours read in grayscale and for colour-blind readers: 'gray_r' for digits (ink is dark),
+'cividis' for signed responses and kernels (monotonic lightness), Okabe & Ito's palette for lines.
 """
 import matplotlib.pyplot as plt
 import numpy as np
 
+# Okabe & Ito's palette: distinguishable with every common colour-vision deficiency
+LINE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 IMAGE_CMAP = "gray_r"
 SIGNED_CMAP = "cividis"
 STYLE = {
@@ -13,6 +15,7 @@ STYLE = {
     "font.size": 10, "axes.titlesize": 10, "axes.grid": False,
     "image.interpolation": "nearest", "image.cmap": IMAGE_CMAP,
     "axes.spines.top": False, "axes.spines.right": False,
+    "axes.prop_cycle": plt.cycler(color=LINE_COLORS),
 }
 
 
