@@ -1,6 +1,10 @@
 """Helpers shared by the notebook tests and the contributor script: which notebooks, which parameters,
 and the environment every notebook kernel starts in."""
+import hashlib
+import json
 import os
+import platform
+from importlib import metadata
 from pathlib import Path
 
 import papermill
@@ -10,23 +14,26 @@ ROOT = Path(__file__).resolve().parent.parent
 REDUCED = Path(__file__).with_name("reduced_parameters.yml")
 
 
-def toc_notebooks(root=ROOT):
-    """Paths (relative to root) of every .ipynb listed in _toc.yml, in book order."""
-    files = []
+def toc_files(root=ROOT):
+    """Every file listed in _toc.yml (the root page first), without suffix, in book order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
 
     def walk(node):
         if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
+            files.extend([node["file"]] if "file" in node else [])
+            node = list(node.values())
+        if isinstance(node, list):
             for item in node:
                 walk(item)
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
     walk(toc)
-    return [f + ".ipynb" for f in files if (root / (f + ".ipynb")).exists()]
+    return list(dict.fromkeys(files))
+
+
+def toc_notebooks(root=ROOT):
+    """Paths (relative to root) of every .ipynb listed in _toc.yml, in book order."""
+    return [f + ".ipynb" for f in toc_files(root) if (root / (f + ".ipynb")).exists()]
 
 
 def reduced_parameters():
@@ -54,3 +61,58 @@ def prepare_kernel_environment():
 
     matplotlib.use("Agg")
     import matplotlib.font_manager  # noqa: F401
+
+
+# --- which machine recorded a notebook's outputs -------------------------------------------------
+# A trained model's weights differ in their last bits between CPUs (other SIMD kernels, other
+# summation orders), so outputs that depend on them (training logs, accuracies, lists of mistakes)
+# can only be reproduced exactly on a machine like the one that recorded them. Cells that show such
+# outputs carry the tag MACHINE_DEPENDENT; nbval compares them exactly where the fingerprint matches
+# (this project's machines and CI) and skips only their output comparison elsewhere. Their
+# assertions run everywhere.
+MACHINE_DEPENDENT = "machine-dependent"
+METADATA_KEY = "cnn_tested"
+NUMERIC_FLAGS = {"avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+                 "avx_vnni", "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve"}
+PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "numpy")
+
+
+def machine_description():
+    """What decides a trained model's last bits here: CPU model and SIMD flags, package versions."""
+    cpu, flags = platform.processor(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and cpu == platform.processor():
+                cpu = value.strip()
+            elif key.strip() in ("flags", "Features"):
+                flags = set(value.split()) & NUMERIC_FLAGS
+    except OSError:
+        pass  # not Linux: the processor name and versions still tell machines apart
+    return {"machine": platform.machine(), "cpu": cpu, "simd": sorted(flags), "versions": _versions()}
+
+
+def _versions():
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def machine_fingerprint(description=None):
+    """A short hash of machine_description()."""
+    text = json.dumps(description or machine_description(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def record_machine(nb):
+    """Store this machine's fingerprint in a notebook's metadata (when its outputs are refreshed)."""
+    nb.metadata[METADATA_KEY] = {"machine_fingerprint": machine_fingerprint()}
+
+
+def recorded_here(nb):
+    """True if the notebook's outputs were recorded on a machine with this machine's fingerprint."""
+    return nb.metadata.get(METADATA_KEY, {}).get("machine_fingerprint") == machine_fingerprint()

@@ -14,7 +14,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from notebooks import ROOT, prepare_kernel_environment, toc_notebooks
+from notebooks import ROOT, prepare_kernel_environment, record_machine, toc_notebooks
 
 
 def execute(path, timeout):
@@ -57,6 +57,7 @@ def main(argv=None):
                   f"left unchanged\n{noise[0][1]}", file=sys.stderr)
             failed += 1
             continue
+        record_machine(nb)
         tmp = path.with_suffix(".ipynb.tmp")
         nbformat.write(nb, tmp)
         os.replace(tmp, path)  # never a half-written notebook

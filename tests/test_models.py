@@ -34,3 +34,20 @@ def test_mnist_cnn_with_4x4_pooling():
     model = models.mnist_cnn(pool_size=4)
     assert model.layers[1].output.shape == (None, 6, 6, 32)
     assert model.count_params() == 320 + (6 * 6 * 32 * 128 + 128) + 1290
+
+
+def test_mlp_is_flatten_and_two_dense_layers():
+    model = models.mlp()
+    summary = [(type(layer), layer.output.shape, layer.count_params()) for layer in model.layers]
+    assert summary == [
+        (layers.Flatten, (None, 784), 0),
+        (layers.Dense, (None, 128), 784 * 128 + 128),  # 100,480
+        (layers.Dense, (None, 10), 128 * 10 + 10),
+    ]
+    assert model.count_params() == 101_770
+
+
+def test_mnist_cnn_hidden_units():
+    model = models.mnist_cnn(hidden_units=256)
+    assert model.layers[3].units == 256
+    assert model.count_params() == 320 + (5408 * 256 + 256) + (256 * 10 + 10)

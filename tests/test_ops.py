@@ -239,3 +239,86 @@ def test_pooling_rejects_bad_input(pool, kwargs, message):
 def test_relu_rejects_non_numbers():
     with pytest.raises(TypeError, match="`x` must be numeric"):
         ops.relu(np.array(["a"]))
+
+
+# --- dense layers, softmax and cross-entropy -------------------------------------------------
+
+def test_flatten_keeps_channels_fastest_like_keras():
+    x = np.arange(12).reshape(1, 2, 2, 3)  # (N, H, W, C)
+    np.testing.assert_array_equal(ops.flatten(x), [list(range(12))])
+    np.testing.assert_array_equal(ops.flatten(x), keras.layers.Flatten()(x.astype("float32")).numpy())
+
+
+def test_dense_by_hand():
+    # [1, 2] @ [[1, 0, 2], [0, 1, 3]] + [1, 1, 1] = [2, 3, 9]
+    np.testing.assert_array_equal(ops.dense([[1.0, 2.0]], [[1, 0, 2], [0, 1, 3]], [1, 1, 1]), [[2, 3, 9]])
+
+
+@pytest.mark.parametrize("n, d_in, d_out", [(1, 1, 1), (5, 784, 128), (3, 128, 10)])
+def test_dense_equals_keras_dense(n, d_in, d_out):
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, d_in)).astype("float32")
+    layer = keras.layers.Dense(d_out)
+    layer.build((None, d_in))
+    layer.set_weights([rng.normal(size=(d_in, d_out)).astype("float32"), rng.normal(size=d_out).astype("float32")])
+    np.testing.assert_allclose(ops.dense(x, *layer.get_weights()), layer(x).numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_softmax_by_hand_and_shift_invariant():
+    # softmax([0, ln 3]) = [1/4, 3/4]
+    np.testing.assert_allclose(ops.softmax([[0.0, np.log(3.0)]]), [[0.25, 0.75]], rtol=1e-6)
+    np.testing.assert_allclose(ops.softmax([[1000.0, 1000.0 + np.log(3.0)]]), [[0.25, 0.75]], rtol=1e-5)
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1e4])  # 1e4: exp overflows float32 without the max trick
+def test_softmax_equals_keras_even_for_extreme_logits(scale):
+    logits = (np.random.default_rng(0).normal(size=(8, 10)) * scale).astype("float32")
+    ours = ops.softmax(logits)
+    assert np.all(np.isfinite(ours))
+    np.testing.assert_allclose(ours, keras.activations.softmax(logits).numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1e4])
+def test_crossentropy_from_logits_equals_keras(scale):
+    rng = np.random.default_rng(1)
+    logits = (rng.normal(size=(8, 10)) * scale).astype("float32")
+    labels = rng.integers(0, 10, size=8)
+    one_hot = np.eye(10, dtype="float32")[labels]
+    expected = keras.losses.categorical_crossentropy(one_hot, logits, from_logits=True).numpy()
+    np.testing.assert_allclose(ops.categorical_crossentropy(one_hot, logits, from_logits=True), expected, rtol=1e-5)
+    np.testing.assert_allclose(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True), expected, rtol=1e-5)
+    assert np.all(np.isfinite(expected))
+
+
+def test_crossentropy_from_probabilities_equals_keras_including_clipping():
+    rng = np.random.default_rng(2)
+    probs = ops.softmax(rng.normal(size=(6, 10)).astype("float32") * 30)  # some probabilities ~0
+    labels = rng.integers(0, 10, size=6)
+    one_hot = np.eye(10, dtype="float32")[labels]
+    expected = keras.losses.categorical_crossentropy(one_hot, probs).numpy()
+    # atol: where p is ~1 the loss is ~1e-7, and float32 renormalisation moves it by a few ulp
+    np.testing.assert_allclose(ops.categorical_crossentropy(one_hot, probs), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ops.sparse_categorical_crossentropy(labels, probs),
+                               keras.losses.sparse_categorical_crossentropy(labels, probs).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_crossentropy_by_hand():
+    # the true class has probability 1/4: loss = -log(1/4) = log 4
+    np.testing.assert_allclose(ops.categorical_crossentropy([[0, 1]], [[0.75, 0.25]]), [np.log(4)], rtol=1e-6)
+    np.testing.assert_allclose(ops.sparse_categorical_crossentropy([1], [[0.75, 0.25]]), [np.log(4)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ops.flatten(np.ones(3)), "batch axis and at least one more"),
+    (lambda: ops.dense(np.ones((2, 3)), np.ones((4, 5))), "`kernel` has 4 input rows but `x` has 3 features"),
+    (lambda: ops.dense(np.ones((2, 3)), np.ones((3, 5)), np.ones(4)), r"`bias` must have shape \(5,\)"),
+    (lambda: ops.categorical_crossentropy(np.array([1, 2]), np.ones((2, 10))), "`y_true` must have 2 dimensions"),
+    (lambda: ops.categorical_crossentropy(np.ones((2, 3)), np.ones((2, 10))), "must have the same shape"),
+    (lambda: ops.sparse_categorical_crossentropy(np.ones((2, 10)), np.ones((2, 10))), "integer labels of shape"),
+    (lambda: ops.sparse_categorical_crossentropy(np.array([0, 10]), np.ones((2, 10))), r"labels must be in 0\.\.9"),
+])
+def test_dense_and_loss_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -47,3 +47,38 @@ def test_bad_shapes_are_rejected():
 def test_set_style_applies_the_book_style():
     plots.set_style()
     assert plt.rcParams["image.cmap"] == plots.IMAGE_CMAP
+
+
+def test_show_confusion_matrix_writes_nonzero_counts():
+    ax = plots.show_confusion_matrix(np.array([[5, 0], [2, 3]]))
+    assert sorted(t.get_text() for t in ax.texts) == ["2", "3", "5"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+
+
+def test_show_history_draws_training_and_validation():
+    ax = plots.show_history({"loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.8]}, "loss")
+    assert [line.get_label() for line in ax.lines] == ["training", "validation"]
+    assert list(ax.lines[1].get_ydata()) == [1.1, 0.7, 0.8]
+
+
+def test_show_history_names_a_missing_metric():
+    with pytest.raises(ValueError, match="'accuracy' is not in the history"):
+        plots.show_history({"loss": [1.0]}, "accuracy")
+
+
+def test_filter_grid_draws_one_image_per_output_channel():
+    axes = plots.filter_grid(np.random.default_rng(0).normal(size=(3, 3, 1, 10)), ncols=5)
+    assert len(axes) == 10 and [ax.get_title() for ax in axes[:3]] == ["0", "1", "2"]
+    assert axes[0].images[0].get_array().shape == (3, 3)
+
+
+def test_feature_map_grid_draws_every_channel():
+    axes = plots.feature_map_grid(np.zeros((13, 13, 4)), ncols=4)
+    assert len(axes) == 4 and axes[3].images[0].get_array().shape == (13, 13)
+
+
+def test_grid_helpers_reject_bad_shapes():
+    with pytest.raises(ValueError, match=r"`kernel` must be \(kh, kw, 1, out_channels\)"):
+        plots.filter_grid(np.zeros((3, 3, 2, 4)))
+    with pytest.raises(ValueError, match=r"`maps` must be one example's feature maps \(H, W, C\)"):
+        plots.feature_map_grid(np.zeros((1, 13, 13, 4)))

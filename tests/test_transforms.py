@@ -1,8 +1,12 @@
 """utils.transforms: shifts move pixels exactly and fill with zeros."""
+import os
+
 import numpy as np
 import pytest
 
-from utils import transforms
+from utils import data, transforms
+
+LOCAL_MNIST = os.environ.get(data.MNIST_ENV)
 
 IMAGE = np.arange(1, 10).reshape(1, 3, 3)  # [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
 
@@ -39,3 +43,94 @@ def test_zero_shift_is_the_identity_and_a_copy():
 def test_bad_input_is_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         transforms.shift(**kwargs)
+
+
+def centre_of_mass(image):
+    rows, cols = np.indices(image.shape)
+    return (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+
+
+def test_render_strokes_draws_a_horizontal_line_of_the_given_width():
+    ink = transforms.render_strokes([[(0.25, 0.5), (0.75, 0.5)]], size=20, width=4)  # x from 5 to 15
+    assert ink.shape == (20, 20) and ink.max() == 1.0
+    assert ink[10, 10] == 1.0 and ink[0, 0] == 0.0 and ink[10, 0] == 0.0
+    # the line runs between rows 9 and 10 (y = 10.0); pixel centres within 2 of it: rows 8 to 11
+    assert np.count_nonzero(ink[:, 10]) == 4 and ink[8:12, 10].min() == 1.0
+
+
+def test_render_strokes_rejects_a_one_point_stroke():
+    with pytest.raises(ValueError, match="at least two"):
+        transforms.render_strokes([[(0.5, 0.5)]])
+
+
+def test_mnist_style_fits_the_digit_in_a_20x20_box_centred_by_mass():
+    image = np.zeros((100, 60), dtype=np.float32)
+    image[10:90, 20:40] = 1.0  # a tall bar: 80 x 20 pixels
+    out = transforms.mnist_style(image)
+    rows, cols = np.nonzero(out > 0)
+    assert out.shape == (28, 28) and out.dtype == np.float32 and out.max() == 1.0
+    assert rows.max() - rows.min() + 1 == 20  # the longer side scaled to 20
+    assert cols.max() - cols.min() + 1 == 5  # aspect ratio kept: 80:20 -> 20:5
+    np.testing.assert_allclose(centre_of_mass(out), (14, 14), atol=0.5)
+
+
+def test_mnist_style_centres_by_mass_not_by_box():
+    image = np.zeros((30, 30), dtype=np.float32)
+    image[:, :6] = 1.0  # an L: a full-height left bar ...
+    image[24:, :] = 1.0  # ... and a full-width bottom bar, so the mass sits low and left
+    out = transforms.mnist_style(image)
+    rows, cols = np.nonzero(out > 0)
+    box_centre = ((rows.min() + rows.max()) / 2, (cols.min() + cols.max()) / 2)
+    np.testing.assert_allclose(centre_of_mass(out), (14, 14), atol=0.5)
+    assert abs(box_centre[0] - 14) > 2 and abs(box_centre[1] - 14) > 2  # the box is off-centre
+
+
+@pytest.mark.parametrize("image, message", [
+    (np.zeros((28, 28)), "has no ink"),
+    (np.ones((2, 28, 28)), r"one grayscale image \(H, W\)"),
+])
+def test_mnist_style_rejects_bad_images(image, message):
+    with pytest.raises(ValueError, match=message):
+        transforms.mnist_style(image)
+
+
+@pytest.mark.skipif(not LOCAL_MNIST, reason="MNIST_NPZ not set: no local MNIST")
+def test_mnist_style_leaves_real_mnist_digits_almost_unchanged():
+    _, (x_test, _) = data.load_mnist(n_test=200, channel_axis=False, path=LOCAL_MNIST)
+    similarity = [np.corrcoef(x.ravel(), transforms.mnist_style(x).ravel())[0, 1] for x in x_test]
+    assert np.median(similarity) > 0.99 and np.mean(similarity) > 0.95
+
+
+def test_rotate_by_90_degrees_is_rot90_counter_clockwise():
+    x = np.random.default_rng(0).random((2, 5, 5, 1)).astype(np.float32)
+    np.testing.assert_allclose(transforms.rotate(x, 90), np.rot90(x, k=1, axes=(1, 2)), atol=1e-6)
+
+
+def test_rotate_by_0_degrees_is_the_identity_and_keeps_dtype():
+    x = np.random.default_rng(1).random((1, 6, 4)).astype(np.float32)
+    out = transforms.rotate(x, 0)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, x, atol=1e-6)
+
+
+def test_rotate_by_45_degrees_moves_corners_out_and_keeps_the_centre():
+    x = np.ones((1, 7, 7))
+    out = transforms.rotate(x, 45)
+    assert out[0, 3, 3] == pytest.approx(1.0) and out[0, 0, 0] == 0.0
+
+
+def test_add_noise_is_seeded_clipped_and_has_the_asked_spread():
+    x = np.full((1, 100, 100), 0.5, dtype=np.float32)
+    a, b = transforms.add_noise(x, 0.1, seed=3), transforms.add_noise(x, 0.1, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32 and a.std() == pytest.approx(0.1, rel=0.05)
+    assert transforms.add_noise(x, 5.0).min() >= 0 and transforms.add_noise(x, 5.0).max() <= 1
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: transforms.rotate(np.ones((4, 4)), 10), r"`images` must be \(N, H, W\)"),
+    (lambda: transforms.add_noise(np.ones((1, 4, 4)), -0.1), "`sigma` must be a non-negative number"),
+])
+def test_rotate_and_noise_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

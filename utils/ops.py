@@ -78,6 +78,68 @@ def relu(x):
     return np.maximum(x, 0)
 
 
+def flatten(x):
+    """Flatten every axis but the batch axis, in C order as keras.layers.Flatten: (N, ...) -> (N, D)."""
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"`x` must have a batch axis and at least one more; got shape {x.shape}")
+    return x.reshape(x.shape[0], -1)
+
+
+def dense(x, kernel, bias=None):
+    """Fully connected layer: x (N, D_in) @ kernel (D_in, D_out) + bias (D_out,) -> (N, D_out)."""
+    x, kernel = _as_array(x, "x", 2), _as_array(kernel, "kernel", 2)
+    if kernel.shape[0] != x.shape[1]:
+        raise ValueError(f"`kernel` has {kernel.shape[0]} input rows but `x` has {x.shape[1]} features; "
+                         "kernel shape must be (input_features, units)")
+    return x @ kernel + _check_bias(bias, kernel.shape[1])
+
+
+def softmax(logits, axis=-1):
+    """Probabilities exp(z) / sum(exp(z)) along `axis`, computed stably by subtracting the max first."""
+    z = _as_float(logits)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))  # the largest exponent is exp(0) = 1: no overflow
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(logits, axis=-1):
+    """log(softmax(logits)) without ever taking the log of 0: z - max - log(sum(exp(z - max)))."""
+    z = _as_float(logits)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+EPSILON = 1e-7  # Keras clips probabilities to [EPSILON, 1 - EPSILON] before taking logs
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample cross-entropy -sum(y_true * log p) of one-hot y_true (N, C) and predictions (N, C)."""
+    y_true, y_pred = _as_array(y_true, "y_true", 2), _as_array(y_pred, "y_pred", 2)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"`y_true` {y_true.shape} and `y_pred` {y_pred.shape} must have the same shape; "
+                         "for integer labels use sparse_categorical_crossentropy")
+    return -(y_true * _log_probabilities(y_pred, from_logits)).sum(axis=-1)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample cross-entropy -log p[label] of integer labels y_true (N,) and predictions (N, C)."""
+    y_true, y_pred = np.asarray(y_true), _as_array(y_pred, "y_pred", 2)
+    if y_true.shape != y_pred.shape[:1] or not np.issubdtype(y_true.dtype, np.integer):
+        raise ValueError(f"`y_true` must be integer labels of shape ({y_pred.shape[0]},); got {y_true.dtype} "
+                         f"of shape {y_true.shape}. For one-hot labels use categorical_crossentropy")
+    if y_true.min() < 0 or y_true.max() >= y_pred.shape[1]:
+        raise ValueError(f"`y_true` labels must be in 0..{y_pred.shape[1] - 1}; got {y_true.min()}..{y_true.max()}")
+    return -_log_probabilities(y_pred, from_logits)[np.arange(len(y_true)), y_true]
+
+
+def _log_probabilities(y_pred, from_logits):
+    """log p from logits (stable), or from probabilities as Keras does: renormalise, clip, log."""
+    if from_logits:
+        return log_softmax(y_pred)
+    p = y_pred / y_pred.sum(axis=-1, keepdims=True)
+    return np.log(np.clip(p, EPSILON, 1 - EPSILON))
+
+
 def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
     """Max pooling of x (N, H, W, C) over pool_size windows; strides default to pool_size, as in Keras."""
     return _pool2d(x, pool_size, strides, padding, np.max)
@@ -139,6 +201,12 @@ def _as_array(value, name, ndim):
     if arr.size == 0:
         raise ValueError(f"`{name}` is empty (shape {arr.shape})")
     return arr
+
+
+def _as_float(x):
+    """x as an array of at least float32 precision (float64 stays float64)."""
+    x = np.asarray(x)
+    return x.astype(np.result_type(x, np.float32), copy=False)
 
 
 def _check_nhwc(x, name):

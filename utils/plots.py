@@ -81,3 +81,52 @@ def show_response(image, kernel, response, axes=None, titles=("input", "kernel",
     show_kernel(kernel, ax=axes[1], title=titles[1])
     show_image(response, ax=axes[2], title=titles[2], colorbar=True)
     return axes
+
+
+def show_confusion_matrix(confusion, ax=None, class_names=None):
+    """Draw a confusion matrix (rows true, columns predicted) with its counts; returns the axes."""
+    confusion = np.asarray(confusion)
+    ax = ax if ax is not None else plt.gca()
+    ax.imshow(np.log1p(confusion), cmap="Blues")  # log scale: the few errors stay visible next to the diagonal
+    names = class_names if class_names is not None else range(len(confusion))
+    ax.set_xticks(range(len(confusion)), names), ax.set_yticks(range(len(confusion)), names)
+    ax.set_xlabel("predicted class"), ax.set_ylabel("true class")
+    high = np.log1p(confusion.max()) / 2
+    for (i, j), count in np.ndenumerate(confusion):
+        if count:
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                    color="white" if np.log1p(count) > high else "black")
+    return ax
+
+
+def show_history(history, metric, ax=None):
+    """Plot a Keras History's training and validation curves of `metric` per epoch; returns the axes."""
+    ax = ax if ax is not None else plt.gca()
+    values = history.history if hasattr(history, "history") else history
+    if metric not in values:
+        raise ValueError(f"`metric` {metric!r} is not in the history; it has {sorted(values)}")
+    epochs = range(1, len(values[metric]) + 1)
+    ax.plot(epochs, values[metric], marker="o", label="training")
+    if f"val_{metric}" in values:
+        ax.plot(epochs, values[f"val_{metric}"], marker="s", label="validation")
+    ax.set_xlabel("epoch"), ax.set_ylabel(metric), ax.legend()
+    return ax
+
+
+def filter_grid(kernel, ncols=8, axes=None):
+    """Draw every output channel's kernel of a Conv2D kernel (kh, kw, 1, C_out) as a small image."""
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4 or kernel.shape[2] != 1:
+        raise ValueError(f"`kernel` must be (kh, kw, 1, out_channels); got shape {kernel.shape}")
+    filters = np.moveaxis(kernel[:, :, 0, :], -1, 0)
+    return image_grid(filters, titles=[str(i) for i in range(len(filters))], ncols=ncols, axes=axes,
+                      cmap=SIGNED_CMAP)
+
+
+def feature_map_grid(maps, ncols=8, axes=None):
+    """Draw every channel of one example's feature maps (H, W, C) as an image, titled by channel."""
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"`maps` must be one example's feature maps (H, W, C); got shape {maps.shape}")
+    channels = np.moveaxis(maps, -1, 0)
+    return image_grid(channels, titles=[str(i) for i in range(len(channels))], ncols=ncols, axes=axes)

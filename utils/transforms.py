@@ -16,3 +16,95 @@ def shift(images, dy=0, dx=0):
         out[:, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
             images[:, max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
     return out
+
+
+MNIST_SIZE = 28  # MNIST's image size
+MNIST_BOX = 20  # the box a digit's longer side is scaled to, as in LeCun et al. (1998)
+MNIST_CENTRE = 14.0  # where MNIST puts a digit's centre of mass: pixel (14, 14) (training-set mean: 14.0, 14.01)
+
+
+def render_strokes(strokes, size=112, width=9.0):
+    """Draw polylines, each a list of (x, y) points in [0, 1] (y down), as anti-aliased ink (size, size) in [0, 1]."""
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
+    ink = np.zeros((size, size), dtype=np.float32)
+    for stroke in strokes:
+        points = np.asarray(stroke, dtype=np.float64) * size
+        if points.ndim != 2 or points.shape[1] != 2 or len(points) < 2:
+            raise ValueError(f"each stroke must be a list of at least two (x, y) points; got {stroke!r}")
+        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+            distance = _distance_to_segment(xx, yy, x0, y0, x1, y1)
+            ink = np.maximum(ink, np.clip(width / 2 + 0.5 - distance, 0, 1))
+    return ink
+
+
+def _distance_to_segment(xx, yy, x0, y0, x1, y1):
+    """Distance of every pixel centre (xx, yy) to the segment from (x0, y0) to (x1, y1)."""
+    dx, dy = x1 - x0, y1 - y0
+    t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / max(dx * dx + dy * dy, 1e-12), 0, 1)
+    return np.hypot(xx - (x0 + t * dx), yy - (y0 + t * dy))
+
+
+def mnist_style(image):
+    """Preprocess a digit (H, W), ink bright, the MNIST way: fit in a 20x20 box, centre of mass at pixel (14, 14) of 28x28."""
+    import tensorflow as tf  # only needed here
+
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"`image` must be one grayscale image (H, W); got shape {image.shape}")
+    rows, cols = np.nonzero(image > 0)
+    if rows.size == 0:
+        raise ValueError("`image` has no ink: every pixel is 0 (digits must be bright on a dark background)")
+    crop = image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    scale = MNIST_BOX / max(crop.shape)
+    new_shape = [max(1, round(n * scale)) for n in crop.shape]
+    box = tf.image.resize(crop[..., None], new_shape, method="bilinear", antialias=True).numpy()[..., 0]
+    box = np.clip(box / box.max(), 0, 1)  # resampling softens the peak: restore full ink
+    return _centre_of_mass_placement(box)
+
+
+def _centre_of_mass_placement(box):
+    """Place `box` in a 28x28 canvas so that its centre of mass falls on MNIST's centre, pixel (14, 14)."""
+    rows, cols = np.indices(box.shape)
+    com = np.array([(rows * box).sum(), (cols * box).sum()]) / box.sum()
+    top, left = (int(np.clip(np.round(MNIST_CENTRE - c), 0, MNIST_SIZE - n)) for c, n in zip(com, box.shape))
+    canvas = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
+    canvas[top:top + box.shape[0], left:left + box.shape[1]] = box
+    return canvas
+
+
+def rotate(images, degrees):
+    """Rotate images (N, H, W[, C]) counter-clockwise about their centre; bilinear, zeros outside."""
+    images = np.asarray(images)
+    if images.ndim not in (3, 4):
+        raise ValueError(f"`images` must be (N, H, W) or (N, H, W, C); got shape {images.shape}")
+    height, width = images.shape[1:3]
+    angle = -np.deg2rad(degrees)  # rows grow downwards: a negative angle here turns the picture counter-clockwise
+    rows, cols = np.indices((height, width), dtype=np.float64)
+    y, x = rows - (height - 1) / 2, cols - (width - 1) / 2
+    # each output pixel samples the input at the point that the rotation carries onto it
+    src_r = np.cos(angle) * y - np.sin(angle) * x + (height - 1) / 2
+    src_c = np.sin(angle) * y + np.cos(angle) * x + (width - 1) / 2
+    return _bilinear(images, src_r, src_c).astype(images.dtype)
+
+
+def _bilinear(images, src_r, src_c):
+    """Sample images (N, H, W[, C]) at fractional positions (H, W) with bilinear weights; 0 outside."""
+    r0, c0 = np.floor(src_r).astype(int), np.floor(src_c).astype(int)
+    out = np.zeros(images.shape, dtype=np.float64)
+    for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        r, c = r0 + dr, c0 + dc
+        weight = (1 - np.abs(src_r - r)) * (1 - np.abs(src_c - c))
+        inside = (r >= 0) & (r < images.shape[1]) & (c >= 0) & (c < images.shape[2])
+        sample = images[:, np.clip(r, 0, images.shape[1] - 1), np.clip(c, 0, images.shape[2] - 1)]
+        w = np.where(inside, weight, 0.0)
+        out += sample * (w[..., None] if images.ndim == 4 else w)
+    return out
+
+
+def add_noise(images, sigma, seed=0):
+    """Add Gaussian noise of standard deviation `sigma` to images in [0, 1] and clip back to [0, 1]."""
+    if not sigma >= 0:
+        raise ValueError(f"`sigma` must be a non-negative number; got {sigma!r}")
+    images = np.asarray(images)
+    noise = np.random.default_rng(seed).normal(0.0, sigma, size=images.shape)
+    return np.clip(images + noise, 0.0, 1.0).astype(images.dtype)

@@ -1,0 +1,40 @@
+"""utils.metrics: small confusion matrices checked by hand."""
+import numpy as np
+import pytest
+
+from utils import metrics
+
+# three classes; one 0 taken for a 2, two 1s taken for 0s
+Y_TRUE = [0, 0, 0, 1, 1, 1, 2, 2]
+Y_PRED = [0, 0, 2, 0, 0, 1, 2, 2]
+
+
+def test_confusion_matrix_by_hand():
+    np.testing.assert_array_equal(metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3),
+                                  [[2, 0, 1], [2, 1, 0], [0, 0, 2]])
+
+
+def test_per_class_accuracy_is_the_diagonal_over_the_rows():
+    cm = metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3)
+    np.testing.assert_allclose(metrics.per_class_accuracy(cm), [2 / 3, 1 / 3, 1.0])
+
+
+def test_per_class_accuracy_of_an_absent_class_is_zero_not_nan():
+    np.testing.assert_array_equal(metrics.per_class_accuracy([[1, 0], [0, 0]]), [1.0, 0.0])
+
+
+def test_most_confused_lists_errors_largest_first():
+    cm = metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3)
+    assert metrics.most_confused(cm) == [(1, 0, 2), (0, 2, 1)]
+    assert metrics.most_confused(cm, top=1) == [(1, 0, 2)]
+
+
+@pytest.mark.parametrize("y_true, y_pred, message", [
+    ([0, 1], [0], "must have the same shape"),
+    ([[0.1, 0.9]], [1], "1-D array of integer class labels"),
+    ([0, 3], [0, 1], r"`y_true` must hold labels 0\.\.2"),
+    ([0, 1], [0.0, 1.0], "`y_pred` must be a 1-D array of integer"),
+])
+def test_bad_labels_are_rejected(y_true, y_pred, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.confusion_matrix(y_true, y_pred, num_classes=3)
