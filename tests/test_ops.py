@@ -322,3 +322,24 @@ def test_crossentropy_by_hand():
 def test_dense_and_loss_reject_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- the vectorized conv2d ----------------------------------------------------------------------
+
+def test_conv2d_fast_matches_the_hand_example():
+    np.testing.assert_array_equal(ops.conv2d_fast(X[None, :, :, None], K[:, :, None, None])[0, :, :, 0],
+                                  [[19, 25], [37, 43]])
+
+
+@pytest.mark.parametrize("x_shape, kernel_size, c_out, strides, padding", GRID)
+def test_conv2d_fast_equals_conv2d_and_tf(x_shape, kernel_size, c_out, strides, padding):
+    x, kernel, bias = _random_case(x_shape, kernel_size, c_out, seed=11)
+    fast = ops.conv2d_fast(x, kernel, bias, strides=strides, padding=padding)
+    np.testing.assert_allclose(fast, ops.conv2d(x, kernel, bias, strides=strides, padding=padding), rtol=0, atol=1e-5)
+    expected = tf.nn.conv2d(x, kernel, strides=strides, padding=padding.upper()) + bias
+    np.testing.assert_allclose(fast, expected.numpy(), rtol=0, atol=1e-5)
+
+
+def test_conv2d_fast_rejects_bad_input_like_conv2d():
+    with pytest.raises(ValueError, match="`kernel` has 2 input channels but `x` has 1"):
+        ops.conv2d_fast(np.ones((1, 5, 5, 1)), np.ones((3, 3, 2, 4)))

@@ -82,3 +82,8 @@ def test_grid_helpers_reject_bad_shapes():
         plots.filter_grid(np.zeros((3, 3, 2, 4)))
     with pytest.raises(ValueError, match=r"`maps` must be one example's feature maps \(H, W, C\)"):
         plots.feature_map_grid(np.zeros((1, 13, 13, 4)))
+
+
+def test_show_image_accepts_an_explicit_scale():
+    ax = plots.show_image(np.array([[-1.0, 3.0]]), vmin=0, vmax=10)
+    assert ax.images[0].get_clim() == (0, 10)

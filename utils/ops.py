@@ -70,6 +70,22 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     return y + bias
 
 
+def conv2d_fast(x, kernel, bias=None, strides=1, padding="valid"):
+    """conv2d as one matrix product (im2col): the same numbers as conv2d, far faster; NHWC in and out."""
+    x = _check_nhwc(x, "x")
+    kernel = _check_kernel(kernel, x.shape[-1])
+    bias = _check_bias(bias, kernel.shape[-1])
+    kh, kw, c_in, c_out = kernel.shape
+    sh, sw = _pair(strides, "strides")
+    out_h = conv_output_size(x.shape[1], kh, sh, padding)
+    out_w = conv_output_size(x.shape[2], kw, sw, padding)
+    windows = np.lib.stride_tricks.sliding_window_view(pad2d(x, (kh, kw), (sh, sw), padding), (kh, kw), axis=(1, 2))
+    windows = windows[:, ::sh, ::sw][:, :out_h, :out_w]  # (N, out_h, out_w, C_in, kh, kw): a view, no copy
+    columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c_in)  # im2col: one row per output pixel
+    y = columns @ kernel.reshape(kh * kw * c_in, c_out)
+    return y.reshape(x.shape[0], out_h, out_w, c_out) + bias
+
+
 def relu(x):
     """Rectified linear unit, elementwise: max(x, 0); any shape."""
     x = np.asarray(x)

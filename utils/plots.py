@@ -24,8 +24,8 @@ def set_style():
     plt.rcParams.update(STYLE)
 
 
-def show_image(image, ax=None, title=None, cmap=None, colorbar=False):
-    """Draw one image (H, W) or (H, W, 1) without ticks; signed images get a centred scale."""
+def show_image(image, ax=None, title=None, cmap=None, colorbar=False, vmin=None, vmax=None):
+    """Draw one image (H, W) or (H, W, 1) without ticks; signed images get a centred scale unless vmin/vmax say otherwise."""
     ax = ax if ax is not None else plt.gca()
     image = np.asarray(image)
     image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
@@ -33,8 +33,9 @@ def show_image(image, ax=None, title=None, cmap=None, colorbar=False):
         raise ValueError(f"`image` must be (H, W) or (H, W, 1); got shape {image.shape}")
     signed = image.min() < 0
     limit = float(np.abs(image).max()) or 1.0
-    im = ax.imshow(image, cmap=cmap or (SIGNED_CMAP if signed else IMAGE_CMAP),
-                   vmin=-limit if signed else None, vmax=limit if signed else None)
+    if signed and vmin is None and vmax is None:
+        vmin, vmax = -limit, limit
+    im = ax.imshow(image, cmap=cmap or (SIGNED_CMAP if signed else IMAGE_CMAP), vmin=vmin, vmax=vmax)
     ax.set_xticks([]), ax.set_yticks([])
     ax.spines[:].set_visible(True)  # a thin frame on all four sides, whatever the style says
     ax.spines[:].set_color("0.6")
