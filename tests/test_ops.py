@@ -343,3 +343,10 @@ def test_conv2d_fast_equals_conv2d_and_tf(x_shape, kernel_size, c_out, strides, 
 def test_conv2d_fast_rejects_bad_input_like_conv2d():
     with pytest.raises(ValueError, match="`kernel` has 2 input channels but `x` has 1"):
         ops.conv2d_fast(np.ones((1, 5, 5, 1)), np.ones((3, 3, 2, 4)))
+
+
+def test_conv2d_loops_matches_the_hand_example_and_conv2d():
+    np.testing.assert_array_equal(ops.conv2d_loops(X[None, :, :, None], K[:, :, None, None])[0, :, :, 0],
+                                  [[19, 25], [37, 43]])
+    x, kernel, bias = _random_case((2, 6, 5, 2), (3, 2), 3, seed=5)
+    np.testing.assert_allclose(ops.conv2d_loops(x, kernel, bias), ops.conv2d(x, kernel, bias), rtol=0, atol=1e-5)

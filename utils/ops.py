@@ -54,13 +54,8 @@ def pad2d(x, kernel_size, strides=1, padding="valid"):
 
 def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     """2-D convolution (cross-correlation) of x (N, H, W, C_in) with kernel (kh, kw, C_in, C_out)."""
-    x = _check_nhwc(x, "x")
-    kernel = _check_kernel(kernel, x.shape[-1])
-    bias = _check_bias(bias, kernel.shape[-1])
+    x, kernel, bias, (sh, sw), (out_h, out_w) = _conv_setup(x, kernel, bias, strides, padding)
     kh, kw, _, c_out = kernel.shape
-    sh, sw = _pair(strides, "strides")
-    out_h = conv_output_size(x.shape[1], kh, sh, padding)
-    out_w = conv_output_size(x.shape[2], kw, sw, padding)
     xp = pad2d(x, (kh, kw), (sh, sw), padding)
     y = np.zeros((x.shape[0], out_h, out_w, c_out), dtype=np.result_type(x, kernel, np.float32))
     for i in range(out_h):
@@ -70,15 +65,43 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     return y + bias
 
 
-def conv2d_fast(x, kernel, bias=None, strides=1, padding="valid"):
-    """conv2d as one matrix product (im2col): the same numbers as conv2d, far faster; NHWC in and out."""
+def _conv_setup(x, kernel, bias, strides, padding):
+    """Validated x, kernel, bias, strides (sh, sw) and output size (out_h, out_w) of a 2-D convolution."""
     x = _check_nhwc(x, "x")
     kernel = _check_kernel(kernel, x.shape[-1])
     bias = _check_bias(bias, kernel.shape[-1])
-    kh, kw, c_in, c_out = kernel.shape
     sh, sw = _pair(strides, "strides")
-    out_h = conv_output_size(x.shape[1], kh, sh, padding)
-    out_w = conv_output_size(x.shape[2], kw, sw, padding)
+    out_size = (conv_output_size(x.shape[1], kernel.shape[0], sh, padding),
+                conv_output_size(x.shape[2], kernel.shape[1], sw, padding))
+    return x, kernel, bias, (sh, sw), out_size
+
+
+def conv2d_loops(x, kernel, bias=None):
+    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 7."""
+    x = _check_nhwc(x, "x")
+    kernel = _check_kernel(kernel, x.shape[-1])
+    bias = _check_bias(bias, kernel.shape[-1])
+    n, h, w, c_in = x.shape
+    kh, kw, _, c_out = kernel.shape
+    xs, ks = x.tolist(), kernel.tolist()  # Python floats: no NumPy inside the loops
+    y = [[[[float(bias[o]) for o in range(c_out)] for _ in range(w - kw + 1)] for _ in range(h - kh + 1)] for _ in range(n)]
+    for b in range(n):
+        for i in range(h - kh + 1):
+            for j in range(w - kw + 1):
+                for o in range(c_out):
+                    total = 0.0
+                    for a in range(kh):
+                        for d in range(kw):
+                            for c in range(c_in):
+                                total += xs[b][i + a][j + d][c] * ks[a][d][c][o]
+                    y[b][i][j][o] += total
+    return np.array(y, dtype=np.result_type(x, kernel, np.float32))
+
+
+def conv2d_fast(x, kernel, bias=None, strides=1, padding="valid"):
+    """conv2d as one matrix product (im2col): the same numbers as conv2d, far faster; NHWC in and out."""
+    x, kernel, bias, (sh, sw), (out_h, out_w) = _conv_setup(x, kernel, bias, strides, padding)
+    kh, kw, c_in, c_out = kernel.shape
     windows = np.lib.stride_tricks.sliding_window_view(pad2d(x, (kh, kw), (sh, sw), padding), (kh, kw), axis=(1, 2))
     windows = windows[:, ::sh, ::sw][:, :out_h, :out_w]  # (N, out_h, out_w, C_in, kh, kw): a view, no copy
     columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c_in)  # im2col: one row per output pixel
