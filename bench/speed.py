@@ -1,7 +1,7 @@
 """Where the time goes on this CPU: convolution four ways, and training the book's MNIST model with
 each speed setting alone. One run, one machine; every figure printed comes from this run.
 
-    python bench/speed.py                 # everything (about 10 minutes on a 2-core CPU)
+    python bench/speed.py                 # everything (about 15 minutes on a 2-core CPU)
     python bench/speed.py --part conv     # only the convolution timings
     python bench/speed.py --part train    # only the training settings
 
