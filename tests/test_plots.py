@@ -75,6 +75,14 @@ def test_filter_grid_draws_one_image_per_output_channel():
 def test_feature_map_grid_draws_every_channel():
     axes = plots.feature_map_grid(np.zeros((13, 13, 4)), ncols=4)
     assert len(axes) == 4 and axes[3].images[0].get_array().shape == (13, 13)
+    assert axes[3].get_title() == "3"
+
+
+def test_feature_map_grid_draws_chosen_channels_with_a_label():
+    maps = np.arange(13 * 13 * 4, dtype=float).reshape(13, 13, 4)
+    axes = plots.feature_map_grid(maps, channels=[2, 0], ncols=2, label="ReLU")
+    assert [ax.get_title() for ax in axes] == ["ReLU 2", "ReLU 0"]
+    np.testing.assert_array_equal(axes[0].images[0].get_array(), maps[:, :, 2])
 
 
 def test_grid_helpers_reject_bad_shapes():

@@ -6,7 +6,7 @@ except ImportError:  # e.g. in Colab: show the value; there is no book to paste 
 
 
 def glue(name, value, display=False):
-    """Store `value` under `name` for {glue:}`name` in the book's prose; print it where MyST-NB is missing."""
+    """Store `value` under `name` for {glue:text}`name` in the book's prose; without MyST-NB (e.g. in Colab) only print it, if display=True."""
     if _glue is not None:
         return _glue(name, value, display=display)
     if display:

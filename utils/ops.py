@@ -78,16 +78,14 @@ def _conv_setup(x, kernel, bias, strides, padding):
 
 def conv2d_loops(x, kernel, bias=None):
     """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 7."""
-    x = _check_nhwc(x, "x")
-    kernel = _check_kernel(kernel, x.shape[-1])
-    bias = _check_bias(bias, kernel.shape[-1])
-    n, h, w, c_in = x.shape
+    x, kernel, bias, _, (out_h, out_w) = _conv_setup(x, kernel, bias, strides=1, padding="valid")
+    n, c_in = x.shape[0], x.shape[-1]
     kh, kw, _, c_out = kernel.shape
     xs, ks = x.tolist(), kernel.tolist()  # Python floats: no NumPy inside the loops
-    y = [[[[float(bias[o]) for o in range(c_out)] for _ in range(w - kw + 1)] for _ in range(h - kh + 1)] for _ in range(n)]
+    y = [[[[float(bias[o]) for o in range(c_out)] for _ in range(out_w)] for _ in range(out_h)] for _ in range(n)]
     for b in range(n):
-        for i in range(h - kh + 1):
-            for j in range(w - kw + 1):
+        for i in range(out_h):
+            for j in range(out_w):
                 for o in range(c_out):
                     total = 0.0
                     for a in range(kh):

@@ -74,16 +74,6 @@ def image_grid(images, titles=None, ncols=8, axes=None, cmap=None):
     return axes
 
 
-def show_response(image, kernel, response, axes=None, titles=("input", "kernel", "response")):
-    """Draw an input image, a kernel and the kernel's response side by side; returns the 3 axes."""
-    if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(7.5, 2.6))
-    show_image(image, ax=axes[0], title=titles[0])
-    show_kernel(kernel, ax=axes[1], title=titles[1])
-    show_image(response, ax=axes[2], title=titles[2], colorbar=True)
-    return axes
-
-
 def show_confusion_matrix(confusion, ax=None, class_names=None):
     """Draw a confusion matrix (rows true, columns predicted) with its counts; returns the axes."""
     confusion = np.asarray(confusion)
@@ -124,10 +114,11 @@ def filter_grid(kernel, ncols=8, axes=None):
                       cmap=SIGNED_CMAP)
 
 
-def feature_map_grid(maps, ncols=8, axes=None):
-    """Draw every channel of one example's feature maps (H, W, C) as an image, titled by channel."""
+def feature_map_grid(maps, channels=None, ncols=8, axes=None, label=""):
+    """Draw channels (default: all) of one example's feature maps (H, W, C), titled "label channel"."""
     maps = np.asarray(maps)
     if maps.ndim != 3:
         raise ValueError(f"`maps` must be one example's feature maps (H, W, C); got shape {maps.shape}")
-    channels = np.moveaxis(maps, -1, 0)
-    return image_grid(channels, titles=[str(i) for i in range(len(channels))], ncols=ncols, axes=axes)
+    channels = range(maps.shape[-1]) if channels is None else channels
+    return image_grid([maps[:, :, c] for c in channels], titles=[f"{label} {c}".strip() for c in channels],
+                      ncols=ncols, axes=axes)
