@@ -145,3 +145,33 @@ def test_the_local_mnist_is_the_real_one():
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     np.testing.assert_array_equal(np.bincount(y_train), REAL_MNIST_CLASS_COUNTS)
     assert x_train.mean() == pytest.approx(33.318, abs=1e-3)
+
+
+def test_split_validation_holds_out_n_val_examples_disjoint_from_training():
+    x, y = np.arange(10) * 10, np.arange(10)  # example i is 10 * i, its label i
+    (x_train, y_train), (x_val, y_val) = data.split_validation(x, y, n_val=3, seed=0)
+    assert len(x_val) == 3 and len(x_train) == 7
+    np.testing.assert_array_equal(x_train, y_train * 10)  # pairs stay together
+    np.testing.assert_array_equal(x_val, y_val * 10)
+    assert sorted([*y_train, *y_val]) == list(range(10))  # nothing lost, nothing twice
+    assert list(y_train) == sorted(y_train) and list(y_val) == sorted(y_val)  # original order kept
+
+
+def test_split_validation_same_seed_same_split_other_seed_other_split():
+    x = y = np.arange(1000)
+    first = data.split_validation(x, y, n_val=100, seed=1)[1][1]
+    again = data.split_validation(x, y, n_val=100, seed=1)[1][1]
+    other = data.split_validation(x, y, n_val=100, seed=2)[1][1]
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize("n_val", [0, 10, -1, 2.5, True, None])
+def test_split_validation_rejects_a_bad_n_val(n_val):
+    with pytest.raises(ValueError, match="`n_val` must be an integer from 1 to 9"):
+        data.split_validation(np.zeros(10), np.zeros(10), n_val=n_val)
+
+
+def test_split_validation_rejects_mismatched_labels():
+    with pytest.raises(ValueError, match="one label per example; got 10 examples and 9 labels"):
+        data.split_validation(np.zeros(10), np.zeros(9), n_val=2)

@@ -1,4 +1,6 @@
 """utils.models: the book's MNIST model has exactly the layers, shapes and parameters of the recipe."""
+import numpy as np
+import pytest
 from keras import layers
 
 from utils import models
@@ -51,3 +53,107 @@ def test_mnist_cnn_hidden_units():
     model = models.mnist_cnn(hidden_units=256)
     assert model.layers[3].units == 256
     assert model.count_params() == 320 + (5408 * 256 + 256) + (256 * 10 + 10)
+
+
+# --- the stronger model of chapter 6, built one change at a time --------------------------------
+
+def layer_summary(model):
+    return [(type(layer), layer.output.shape, layer.count_params()) for layer in model.layers]
+
+
+def test_stronger_cnn_with_one_block_is_the_chapter_4_model():
+    assert layer_summary(models.stronger_cnn(conv_blocks=1)) == layer_summary(models.mnist_cnn())
+
+
+def test_second_conv_block_shrinks_the_dense_layer_input_from_5408_to_1600():
+    model = models.stronger_cnn(conv_blocks=2)
+    assert layer_summary(model) == [
+        (layers.Conv2D, (None, 26, 26, 32), 320),
+        (layers.MaxPooling2D, (None, 13, 13, 32), 0),
+        (layers.Conv2D, (None, 11, 11, 64), 3 * 3 * 32 * 64 + 64),  # 18,496
+        (layers.MaxPooling2D, (None, 5, 5, 64), 0),
+        (layers.Flatten, (None, 1600), 0),
+        (layers.Dense, (None, 128), 1600 * 128 + 128),  # 204,928
+        (layers.Dense, (None, 10), 1290),
+    ]
+    assert model.count_params() == 225_034
+
+
+def test_third_block_works_on_the_5x5_maps_without_pooling():
+    model = models.stronger_cnn(conv_blocks=3)
+    assert layer_summary(model)[4:] == [
+        (layers.Conv2D, (None, 3, 3, 128), 3 * 3 * 64 * 128 + 128),  # 73,856
+        (layers.Flatten, (None, 1152), 0),
+        (layers.Dense, (None, 128), 1152 * 128 + 128),  # 147,584
+        (layers.Dense, (None, 10), 1290),
+    ]
+    assert model.count_params() == 241_546
+    assert models.stronger_cnn().count_params() == 241_546  # three blocks by default
+
+
+def test_batch_norm_replaces_each_conv_bias_with_4_values_per_channel():
+    model = models.stronger_cnn(conv_blocks=2, batch_norm=True)
+    assert [type(layer) for layer in model.layers[:4]] == [
+        layers.Conv2D, layers.BatchNormalization, layers.ReLU, layers.MaxPooling2D]
+    conv, norm = model.layers[:2]
+    assert not conv.use_bias and conv.count_params() == 3 * 3 * 32
+    assert norm.count_params() == 4 * 32  # gamma, beta (trained); moving mean, variance (not)
+    # 225,034 - 32 - 64 biases + 4 * (32 + 64) batch-norm values
+    assert model.count_params() == 225_034 - 96 + 384
+
+
+def test_dropout_sits_before_the_output_layer_and_adds_no_parameters():
+    model = models.stronger_cnn(conv_blocks=2, dropout=0.3)
+    assert type(model.layers[-2]) is layers.Dropout and model.layers[-2].rate == 0.3
+    assert type(model.layers[-3]) is layers.Dense and model.layers[-3].units == 128
+    assert model.count_params() == 225_034
+
+
+def test_augmentation_is_the_first_layer_and_changes_only_training_inputs():
+    model = models.stronger_cnn(augment=models.augmentation(seed=1))
+    assert model.layers[0].name == "augmentation" and model.count_params() == 241_546
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_array_equal(model.layers[0](x, training=False), x)
+    assert not np.allclose(model.layers[0](x, training=True), x)
+
+
+def test_augmentation_has_one_layer_per_nonzero_factor_with_black_fill():
+    augment = models.augmentation(rotation=0.05, translation=0.1, zoom=0.2)
+    rotate, shift, zoom = augment.layers
+    assert (type(rotate), type(shift), type(zoom)) == (layers.RandomRotation, layers.RandomTranslation, layers.RandomZoom)
+    assert rotate.factor == (-0.05, 0.05) and shift.height_factor == shift.width_factor == 0.1
+    assert zoom.height_factor == 0.2
+    assert all(layer.fill_mode == "constant" and layer.fill_value == 0 for layer in augment.layers)
+    assert [type(layer) for layer in models.augmentation(rotation=0, zoom=0).layers] == [layers.RandomTranslation]
+
+
+def test_augmentation_shifts_a_single_pixel_by_whole_pixels_without_losing_ink():
+    x = np.zeros((1, 28, 28, 1), dtype=np.float32)
+    x[0, 14, 14, 0] = 1.0
+    shifted = np.asarray(models.augmentation(rotation=0, zoom=0, seed=3)(x, training=True))
+    assert shifted.sum() == pytest.approx(1.0, abs=1e-5)  # a shift of at most 2.24 px keeps it inside
+    rows, cols = np.nonzero(shifted[0, :, :, 0] > 1e-6)
+    assert abs(rows.mean() - 14) <= 2.24 + 1 and abs(cols.mean() - 14) <= 2.24 + 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(rotation=0.5), "`rotation` must be a number in \\[0, 0.5\\)"),
+    (dict(translation=-0.1), "`translation` must be a number in \\[0, 0.5\\)"),
+    (dict(zoom="0.1"), "`zoom` must be a number in \\[0, 0.5\\)"),
+])
+def test_augmentation_rejects_bad_factors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.augmentation(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(conv_blocks=0), "`conv_blocks` must be an integer from 1 to 3"),
+    (dict(conv_blocks=4), "`conv_blocks` must be an integer from 1 to 3"),
+    (dict(conv_blocks=1.0), "`conv_blocks` must be an integer from 1 to 3"),
+    (dict(conv_blocks=3, filters=(32, 64)), "`conv_blocks` must be an integer from 1 to 2"),
+    (dict(dropout=1.0), "`dropout` must be a rate in \\[0, 1\\)"),
+    (dict(dropout=True), "`dropout` must be a rate in \\[0, 1\\)"),
+])
+def test_stronger_cnn_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.stronger_cnn(**kwargs)

@@ -350,3 +350,44 @@ def test_conv2d_loops_matches_the_hand_example_and_conv2d():
                                   [[19, 25], [37, 43]])
     x, kernel, bias = _random_case((2, 6, 5, 2), (3, 2), 3, seed=5)
     np.testing.assert_allclose(ops.conv2d_loops(x, kernel, bias), ops.conv2d(x, kernel, bias), rtol=0, atol=1e-5)
+
+
+# --- batch normalization ------------------------------------------------------------------------
+
+def test_batch_norm_by_hand_one_channel():
+    # one channel holding 1, 2, 3, 4: mean 2.5, variance 1.25
+    x = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 2, 2, 1)
+    out = ops.batch_norm(x, gamma=[2.0], beta=[10.0], epsilon=0.0)
+    expected = 2.0 * (np.array([1.0, 2.0, 3.0, 4.0]) - 2.5) / np.sqrt(1.25) + 10.0
+    np.testing.assert_allclose(out.ravel(), expected)
+    np.testing.assert_allclose(ops.batch_norm(x, [1.0], [0.0], epsilon=0.0).std(), 1.0)
+
+
+def test_batch_norm_normalizes_each_channel_over_batch_height_and_width():
+    x = np.random.default_rng(0).normal(loc=[5.0, -3.0], scale=[2.0, 0.5], size=(8, 4, 4, 2))
+    out = ops.batch_norm(x, gamma=np.ones(2), beta=np.zeros(2), epsilon=0.0)
+    np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), [0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=(0, 1, 2)), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_equals_keras_in_training_and_inference(training):
+    x = np.random.default_rng(1).normal(size=(6, 5, 5, 3)).astype(np.float32)
+    layer = keras.layers.BatchNormalization()
+    layer.build(x.shape)
+    rng = np.random.default_rng(2)
+    gamma, beta, mean, variance = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3), rng.random(3) + 0.5
+    layer.set_weights([w.astype(np.float32) for w in (gamma, beta, mean, variance)])
+    expected = np.asarray(layer(x, training=training))
+    stats = {} if training else dict(mean=mean, variance=variance)
+    np.testing.assert_allclose(ops.batch_norm(x, gamma, beta, **stats), expected, atol=1e-5)
+
+
+def test_batch_norm_rejects_one_statistic_without_the_other_and_wrong_shapes():
+    x = np.zeros((2, 3, 3, 4))
+    with pytest.raises(ValueError, match="pass both `mean` and `variance`"):
+        ops.batch_norm(x, np.ones(4), np.zeros(4), mean=np.zeros(4))
+    with pytest.raises(ValueError, match=r"`gamma` must hold one value per channel, shape \(4,\); got shape \(3,\)"):
+        ops.batch_norm(x, np.ones(3), np.zeros(4))
+    with pytest.raises(ValueError, match="4-D NHWC"):
+        ops.batch_norm(np.zeros((3, 3)), np.ones(3), np.zeros(3))

@@ -37,6 +37,21 @@ def load_mnist(n_train=None, n_test=None, scale=True, channel_axis=True, one_hot
     return tuple(splits)
 
 
+def split_validation(x, y, n_val, seed=0):
+    """Hold out n_val random examples of (x, y) for validation: ((x_train, y_train), (x_val, y_val)).
+
+    The same seed gives the same split; the order of each part follows the original order.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"`x` and `y` must have one label per example; got {len(x)} examples and {len(y)} labels")
+    if isinstance(n_val, bool) or not isinstance(n_val, (int, np.integer)) or not 1 <= n_val < len(x):
+        raise ValueError(f"`n_val` must be an integer from 1 to {len(x) - 1} (some examples must be left "
+                         f"to train on); got {n_val!r}")
+    held_out = np.zeros(len(x), dtype=bool)
+    held_out[np.random.default_rng(seed).choice(len(x), size=int(n_val), replace=False)] = True
+    return (x[~held_out], y[~held_out]), (x[held_out], y[held_out])
+
+
 def read_npz(path):
     """The four MNIST arrays from a local .npz, fully read and validated, as a dict."""
     path = os.fspath(path)

@@ -218,6 +218,25 @@ def _windows(size, pool, stride, padding):
     return [(max(start, 0), min(start + pool, size)) for start in starts]
 
 
+def batch_norm(x, gamma, beta, mean=None, variance=None, epsilon=1e-3):
+    """Batch normalization of NHWC x per channel: gamma * (x - mean) / sqrt(variance + epsilon) + beta.
+
+    mean, variance: per-channel statistics; None (training) takes them from x over N, H and W.
+    epsilon: Keras' default, 1e-3.
+    """
+    x = _as_float(x)
+    _check_nhwc(x, "x")
+    if (mean is None) != (variance is None):
+        raise ValueError("pass both `mean` and `variance` (inference) or neither (training: from the batch)")
+    if mean is None:  # statistics summed in float64: a float32 variance of small values loses digits
+        mean, variance = x.mean(axis=(0, 1, 2), dtype=np.float64), x.var(axis=(0, 1, 2), dtype=np.float64)
+    channels = x.shape[-1]
+    for name, value in (("gamma", gamma), ("beta", beta), ("mean", mean), ("variance", variance)):
+        if np.shape(value) != (channels,):
+            raise ValueError(f"`{name}` must hold one value per channel, shape ({channels},); got shape {np.shape(value)}")
+    return (gamma * (x - mean) / np.sqrt(np.asarray(variance) + epsilon) + beta).astype(x.dtype)
+
+
 def edge_kernels():
     """The book's 3x3 edge detectors, name -> (3, 3) float32 array."""
     prewitt = np.array([[-1, 0, 1]] * 3, dtype=np.float32)

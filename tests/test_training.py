@@ -1,0 +1,50 @@
+"""utils.training: step counts, the cosine schedule's values, and a timed fit that really trains."""
+import math
+
+import numpy as np
+import pytest
+
+from utils import models, repro, training
+
+
+def test_steps_per_epoch_counts_the_last_partial_batch():
+    assert training.steps_per_epoch(55_000, 128) == 430  # 429 full batches and one of 88
+    assert training.steps_per_epoch(256, 128) == 2
+
+
+@pytest.mark.parametrize("n_examples, batch_size", [(0, 128), (100, 0), (100.0, 10), (True, 10)])
+def test_steps_per_epoch_rejects_bad_sizes(n_examples, batch_size):
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        training.steps_per_epoch(n_examples, batch_size)
+
+
+def test_cosine_decay_starts_at_the_rate_halves_midway_and_ends_at_zero():
+    schedule = training.cosine_decay(0.004, epochs=2, steps_per_epoch=50)  # 100 steps in all
+    assert float(schedule(0)) == pytest.approx(0.004)
+    assert float(schedule(50)) == pytest.approx(0.002)
+    assert float(schedule(25)) == pytest.approx(0.002 * (1 + math.cos(math.pi / 4)))
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(learning_rate=0, epochs=1), "`learning_rate` must be positive"),
+    (dict(learning_rate=1e-3, epochs=0), "`epochs` must be a positive integer"),
+])
+def test_cosine_decay_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        training.cosine_decay(steps_per_epoch=10, **kwargs)
+
+
+def test_fit_timed_trains_and_times_a_model_that_can_learn_a_trivial_rule():
+    repro.make_reproducible(0)
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 28, 28, 1), dtype=np.float32)
+    labels = (x[:, :14].mean(axis=(1, 2, 3)) > x[:, 14:].mean(axis=(1, 2, 3))).astype(int)  # top half brighter?
+    y = np.eye(10, dtype=np.float32)[labels]
+    model = models.stronger_cnn(conv_blocks=1)
+    history, seconds = training.fit_timed(model, x, y, validation_data=(x, y), epochs=3, batch_size=32,
+                                          learning_rate=3e-3, schedule=True)
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history.history["loss"]) == 3 and seconds > 0
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # the schedule ran to its end
