@@ -98,6 +98,7 @@ def test_batch_norm_replaces_each_conv_bias_with_4_values_per_channel():
     conv, norm = model.layers[:2]
     assert not conv.use_bias and conv.count_params() == 3 * 3 * 32
     assert norm.count_params() == 4 * 32  # gamma, beta (trained); moving mean, variance (not)
+    assert norm.momentum == 0.9  # moving averages that keep up with a short training
     # 225,034 - 32 - 64 biases + 4 * (32 + 64) batch-norm values
     assert model.count_params() == 225_034 - 96 + 384
 
@@ -124,16 +125,24 @@ def test_augmentation_has_one_layer_per_nonzero_factor_with_black_fill():
     assert rotate.factor == (-0.05, 0.05) and shift.height_factor == shift.width_factor == 0.1
     assert zoom.height_factor == 0.2
     assert all(layer.fill_mode == "constant" and layer.fill_value == 0 for layer in augment.layers)
+    assert all(layer.interpolation == "nearest" for layer in augment.layers)
     assert [type(layer) for layer in models.augmentation(rotation=0, zoom=0).layers] == [layers.RandomTranslation]
 
 
-def test_augmentation_shifts_a_single_pixel_by_whole_pixels_without_losing_ink():
+def test_augmentation_moves_a_single_pixel_of_ink_by_whole_pixels_without_blurring_it():
     x = np.zeros((1, 28, 28, 1), dtype=np.float32)
     x[0, 14, 14, 0] = 1.0
-    shifted = np.asarray(models.augmentation(rotation=0, zoom=0, seed=3)(x, training=True))
-    assert shifted.sum() == pytest.approx(1.0, abs=1e-5)  # a shift of at most 2.24 px keeps it inside
-    rows, cols = np.nonzero(shifted[0, :, :, 0] > 1e-6)
-    assert abs(rows.mean() - 14) <= 2.24 + 1 and abs(cols.mean() - 14) <= 2.24 + 1
+    shifted = np.asarray(models.augmentation(rotation=0, zoom=0, seed=3)(x, training=True))[0, :, :, 0]
+    (row,), (col,) = np.nonzero(shifted)  # still exactly one pixel...
+    assert shifted[row, col] == 1.0  # ...with all of its ink
+    assert abs(row - 14) <= 2 and abs(col - 14) <= 2  # at most 0.08 * 28 = 2.24 pixels away
+
+
+def test_bilinear_augmentation_blurs_the_pixel_over_its_neighbours():
+    x = np.zeros((1, 28, 28, 1), dtype=np.float32)
+    x[0, 14, 14, 0] = 1.0
+    blurred = np.asarray(models.augmentation(rotation=0.05, zoom=0, interpolation="bilinear", seed=3)(x, training=True))
+    assert np.count_nonzero(blurred > 1e-6) > 1 and blurred.max() < 1.0
 
 
 @pytest.mark.parametrize("kwargs, message", [
