@@ -48,3 +48,19 @@ def test_fit_timed_trains_and_times_a_model_that_can_learn_a_trivial_rule():
     assert len(history.history["loss"]) == 3 and seconds > 0
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # the schedule ran to its end
+
+
+def test_early_stopping_stops_after_patience_epochs_without_a_new_best():
+    # epoch 3 and 4 do not beat 0.92 (a tie is no improvement): stop after epoch 4, before the best, epoch 5
+    assert training.early_stopping_epoch([0.90, 0.92, 0.91, 0.92, 0.95], patience=2) == 4
+    assert training.early_stopping_epoch([0.90, 0.92, 0.91, 0.92, 0.95], patience=3) is None
+
+
+def test_early_stopping_runs_to_the_end_when_it_keeps_improving_or_stalls_only_at_the_end():
+    assert training.early_stopping_epoch([0.90, 0.95, 0.94, 0.96, 0.97], patience=2) is None
+    assert training.early_stopping_epoch([0.90, 0.95, 0.94, 0.93], patience=2) is None  # would stop at the last epoch anyway
+
+
+def test_early_stopping_rejects_a_bad_patience():
+    with pytest.raises(ValueError, match="`patience` must be a positive integer; got 0"):
+        training.early_stopping_epoch([0.9], patience=0)

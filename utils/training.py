@@ -37,3 +37,20 @@ def fit_timed(model, x_train, y_train, validation_data, epochs, batch_size, lear
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
                         validation_data=validation_data, verbose=verbose)
     return history, time.perf_counter() - start
+
+
+def early_stopping_epoch(values, patience):
+    """The epoch (from 1) after which keras.callbacks.EarlyStopping(patience=patience) watching `values`,
+    a metric to maximise such as val_accuracy, would stop training; None if it would run to the end.
+
+    Like Keras: an epoch counts as an improvement only if it beats the best so far, and training stops
+    once `patience` epochs in a row brought none.
+    """
+    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+        raise ValueError(f"`patience` must be a positive integer; got {patience!r}")
+    best, wait = -math.inf, 0
+    for epoch, value in enumerate(values, start=1):
+        best, wait = (value, 0) if value > best else (best, wait + 1)
+        if wait >= patience:
+            return epoch if epoch < len(values) else None
+    return None
