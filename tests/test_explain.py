@@ -44,7 +44,7 @@ def test_pca_finds_the_line_the_points_lie_on():
     (lambda: explain.pca(np.ones(5)), r"`x` must be \(N, D\)"),
     (lambda: explain.pca(np.ones((4, 3)), n_components=4), "n_components"),
     (lambda: explain.occlusion(None, np.ones((3, 3)), 0), r"one image \(H, W, C\)"),
-    (lambda: explain.occlusion(None, np.ones((3, 3, 1)), 0, patch=4), "`patch` must be from 1 to 3"),
+    (lambda: explain.occlusion(None, np.ones((3, 3, 1)), 0, patch=4), "`patch` must be an integer from 1 to 3"),
     (lambda: explain.saliency(linear_softmax(np.zeros((9, 2))), np.ones((2, 3, 3, 1)), [0]), "one class per image"),
 ])
 def test_bad_input_is_rejected(call, message):

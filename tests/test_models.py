@@ -166,3 +166,23 @@ def test_augmentation_rejects_bad_factors(kwargs, message):
 def test_stronger_cnn_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         models.stronger_cnn(**kwargs)
+
+
+def test_each_augmentation_layer_gets_its_own_seed_derived_from_the_one_given():
+    assert [layer.seed for layer in models.augmentation(seed=5).layers] == [5, 6, 7]  # rotation, shift, zoom
+    # the slots are fixed: leaving rotation out does not hand its seed to the shift
+    assert [layer.seed for layer in models.augmentation(rotation=0, seed=5).layers] == [6, 7]
+    assert [layer.seed for layer in models.augmentation().layers] == [None, None, None]  # Keras' global seed
+
+
+def test_the_same_augmentation_seed_gives_the_same_copies_and_another_seed_others():
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+    def copies(seed):
+        return np.asarray(models.augmentation(seed=seed)(x, training=True))
+    np.testing.assert_array_equal(copies(1), copies(1))
+    assert not np.array_equal(copies(1), copies(2))
+
+
+def test_augmentation_rejects_a_bad_seed():
+    with pytest.raises(ValueError, match="`seed` must be a non-negative integer; got 1.5"):
+        models.augmentation(seed=1.5)

@@ -391,3 +391,38 @@ def test_batch_norm_rejects_one_statistic_without_the_other_and_wrong_shapes():
         ops.batch_norm(x, np.ones(3), np.zeros(4))
     with pytest.raises(ValueError, match="4-D NHWC"):
         ops.batch_norm(np.zeros((3, 3)), np.ones(3), np.zeros(3))
+
+
+# --- integer and bool inputs: computed in floating point, never in their own dtype -------------
+
+PIXELS = np.full((3, 3), 40, dtype=np.uint8)  # 40 * 40 = 1600 does not fit in a uint8 (it wraps to 64)
+
+
+@pytest.mark.parametrize("op", [
+    lambda x, k: ops.corr2d(x, k),
+    lambda x, k: ops.conv2d(x[None, :, :, None], k[:, :, None, None])[0, :, :, 0],
+    lambda x, k: ops.conv2d_fast(x[None, :, :, None], k[:, :, None, None])[0, :, :, 0],
+    lambda x, k: ops.conv2d_loops(x[None, :, :, None], k[:, :, None, None])[0, :, :, 0],
+])
+def test_convolutions_of_uint8_pixels_do_not_overflow(op):
+    y = op(PIXELS, np.full((1, 1), 40, dtype=np.uint8))
+    np.testing.assert_array_equal(y, np.full((3, 3), 1600.0))
+    assert y.dtype == np.float32
+
+
+def test_corr2d_of_bool_arrays_counts_instead_of_saturating():
+    y = ops.corr2d(np.ones((2, 2), dtype=bool), np.ones((2, 2), dtype=bool))
+    np.testing.assert_array_equal(y, [[4.0]])  # computed in bool, the sum would be True (1)
+
+
+def test_dense_of_uint8_inputs_does_not_overflow():
+    y = ops.dense(np.full((1, 2), 200, dtype=np.uint8), np.full((2, 1), 200, dtype=np.uint8))
+    np.testing.assert_array_equal(y, [[80_000.0]])
+
+
+def test_integer_inputs_give_the_same_numbers_as_float_inputs():
+    rng = np.random.default_rng(0)
+    x, kernel = rng.integers(0, 256, (2, 6, 6, 1)), rng.integers(-2, 3, (3, 3, 1, 2))
+    np.testing.assert_array_equal(ops.conv2d(x, kernel), ops.conv2d(x.astype(float), kernel.astype(float)))
+    np.testing.assert_array_equal(ops.max_pool2d(x.astype(np.uint8)), ops.max_pool2d(x.astype(np.float32)))
+    np.testing.assert_allclose(ops.global_avg_pool2d(x.astype(np.uint8)), x.mean(axis=(1, 2)), rtol=1e-6)  # float32

@@ -11,15 +11,27 @@ def test_mnist_cnn_forward_flops_by_hand():
     assert perf.training_flops(models.mnist_cnn()) == 3 * 2 * (conv + dense)
 
 
-def test_median_seconds_takes_the_median_of_the_timed_calls():
-    calls = []
-    assert perf.median_seconds(lambda: calls.append(1), repeats=3, warmup=2) >= 0
-    assert len(calls) == 5
+def test_median_seconds_takes_the_median_of_the_timed_calls_after_the_warmup(monkeypatch):
+    # a fake clock: each call to function() takes the next of these durations
+    durations = iter([100.0, 100.0, 3.0, 1.0, 2.0])  # two warm-up calls (never timed), then 3, 1, 2 s
+    clock = [0.0]
+    monkeypatch.setattr(perf.time, "perf_counter", lambda: clock[0])
+
+    def function():
+        clock[0] += next(durations)
+
+    assert perf.median_seconds(function, repeats=3, warmup=2) == 2.0  # median of 3, 1, 2; warm-ups ignored
+    assert next(durations, None) is None  # all five calls were made
 
 
-def test_median_seconds_rejects_zero_repeats():
-    with pytest.raises(ValueError, match="`repeats` must be >= 1"):
-        perf.median_seconds(lambda: None, repeats=0)
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(repeats=0), "`repeats` must be a positive integer; got 0"),
+    (dict(repeats=2.5), "`repeats` must be a positive integer; got 2.5"),
+    (dict(warmup=-1), "`warmup` must be a non-negative integer; got -1"),
+])
+def test_median_seconds_rejects_bad_counts(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        perf.median_seconds(lambda: None, **kwargs)
 
 
 def test_matmul_flops_per_second_is_positive():

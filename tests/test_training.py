@@ -35,17 +35,26 @@ def test_cosine_decay_rejects_bad_arguments(kwargs, message):
         training.cosine_decay(steps_per_epoch=10, **kwargs)
 
 
-def test_fit_timed_trains_and_times_a_model_that_can_learn_a_trivial_rule():
+def test_fit_timed_trains_and_times_a_model_that_can_learn_a_trivial_rule(monkeypatch):
     repro.make_reproducible(0)
     rng = np.random.default_rng(0)
     x = rng.random((256, 28, 28, 1), dtype=np.float32)
     labels = (x[:, :14].mean(axis=(1, 2, 3)) > x[:, 14:].mean(axis=(1, 2, 3))).astype(int)  # top half brighter?
     y = np.eye(10, dtype=np.float32)[labels]
     model = models.stronger_cnn(conv_blocks=1)
+    clock = [1000.0]  # a fake clock that fit() advances by 7 s: the seconds returned are fit's and only fit's
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock[0])
+    fit = model.fit
+
+    def fit_taking_7_seconds(*args, **kwargs):
+        clock[0] += 7.0
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(model, "fit", fit_taking_7_seconds)
     history, seconds = training.fit_timed(model, x, y, validation_data=(x, y), epochs=3, batch_size=32,
                                           learning_rate=3e-3, schedule=True)
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert len(history.history["loss"]) == 3 and seconds > 0
+    assert len(history.history["loss"]) == 3 and seconds == 7.0
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # the schedule ran to its end
 

@@ -9,6 +9,8 @@ import zipfile
 
 import numpy as np
 
+from utils.validation import check_int
+
 MNIST_ENV = "MNIST_NPZ"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 NUM_CLASSES = 10
@@ -44,11 +46,9 @@ def split_validation(x, y, n_val, seed=0):
     """
     if len(x) != len(y):
         raise ValueError(f"`x` and `y` must have one label per example; got {len(x)} examples and {len(y)} labels")
-    if isinstance(n_val, bool) or not isinstance(n_val, (int, np.integer)) or not 1 <= n_val < len(x):
-        raise ValueError(f"`n_val` must be an integer from 1 to {len(x) - 1} (some examples must be left "
-                         f"to train on); got {n_val!r}")
+    n_val = check_int(n_val, "n_val", 1, len(x) - 1, hint="(some examples must be left to train on)")
     held_out = np.zeros(len(x), dtype=bool)
-    held_out[np.random.default_rng(seed).choice(len(x), size=int(n_val), replace=False)] = True
+    held_out[np.random.default_rng(seed).choice(len(x), size=n_val, replace=False)] = True
     return (x[~held_out], y[~held_out]), (x[held_out], y[held_out])
 
 
@@ -103,9 +103,7 @@ def _subset_size(n, available, name):
     """n checked against what the split holds; None means all of it."""
     if n is None:
         return available
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= available:
-        raise ValueError(f"`{name}` must be an integer from 1 to {available} (or None for all); got {n!r}")
-    return int(n)
+    return check_int(n, name, 1, available, hint="(or None for all)")
 
 
 def _prepare_images(x, scale, channel_axis):

@@ -2,6 +2,8 @@
 import numpy as np
 import tensorflow as tf
 
+from utils.validation import check_int
+
 
 def saliency(model, images, labels):
     """|d p(label) / d pixel| of a softmax classifier: images (N, H, W, C) -> (N, H, W), max over channels."""
@@ -20,8 +22,7 @@ def occlusion(model, image, label, patch=4, stride=2, fill=0.0):
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3:
         raise ValueError(f"`image` must be one image (H, W, C); got shape {image.shape}")
-    if not 1 <= patch <= min(image.shape[:2]):
-        raise ValueError(f"`patch` must be from 1 to {min(image.shape[:2])}; got {patch!r}")
+    patch, stride = check_int(patch, "patch", 1, min(image.shape[:2])), check_int(stride, "stride")
     rows = range(0, image.shape[0] - patch + 1, stride)
     cols = range(0, image.shape[1] - patch + 1, stride)
     batch = np.repeat(image[None], len(rows) * len(cols) + 1, axis=0)  # the last copy stays intact

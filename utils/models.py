@@ -2,6 +2,8 @@
 import keras
 from keras import layers
 
+from utils.validation import check_int
+
 
 def mnist_cnn(input_shape=(28, 28, 1), num_classes=10, pool_size=(2, 2), hidden_units=128):
     """The book's MNIST model: Conv2D(32, 3x3, relu) -> MaxPooling2D(2x2) -> Flatten -> Dense(128, relu) -> Dense(10, softmax).
@@ -39,15 +41,19 @@ def augmentation(rotation=0.02, translation=0.08, zoom=0.08, interpolation="near
     interpolation: "nearest" moves whole pixels and keeps strokes sharp; "bilinear" blurs every copy a
         little (three times: once per layer), while the test digits are never blurred.
     A factor of 0 leaves its layer out. Uncovered pixels are filled with 0, MNIST's background.
+    seed: None draws from Keras' global seed (set by utils.repro); an integer gives the three layers the
+        seeds seed, seed + 1 and seed + 2, so that rotation, shift and zoom never share their random draws.
     """
     for name, value in (("rotation", rotation), ("translation", translation), ("zoom", zoom)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 0.5:
             raise ValueError(f"`{name}` must be a number in [0, 0.5), a fraction of the image; got {value!r}")
+    seeds = (None,) * 3 if seed is None else tuple(check_int(seed, "seed", low=0) + i for i in range(3))
     steps = [
-        (rotation, lambda: layers.RandomRotation(rotation, fill_mode="constant", interpolation=interpolation, seed=seed)),
+        (rotation, lambda: layers.RandomRotation(rotation, fill_mode="constant", interpolation=interpolation,
+                                                 seed=seeds[0])),
         (translation, lambda: layers.RandomTranslation(translation, translation, fill_mode="constant",
-                                                            interpolation=interpolation, seed=seed)),
-        (zoom, lambda: layers.RandomZoom(zoom, fill_mode="constant", interpolation=interpolation, seed=seed)),
+                                                       interpolation=interpolation, seed=seeds[1])),
+        (zoom, lambda: layers.RandomZoom(zoom, fill_mode="constant", interpolation=interpolation, seed=seeds[2])),
     ]
     return keras.Sequential([make() for factor, make in steps if factor], name="augmentation")
 
@@ -82,9 +88,8 @@ def stronger_cnn(conv_blocks=3, batch_norm=False, dropout=0.0, augment=None, fil
     augment: a layer applied to the input, e.g. augmentation(); None: no augmentation.
     With conv_blocks=1 and nothing else it has exactly mnist_cnn()'s layers.
     """
-    if isinstance(conv_blocks, bool) or not isinstance(conv_blocks, int) or not 1 <= conv_blocks <= len(filters):
-        raise ValueError(f"`conv_blocks` must be an integer from 1 to {len(filters)} (one per entry of "
-                         f"`filters`={tuple(filters)}); got {conv_blocks!r}")
+    conv_blocks = check_int(conv_blocks, "conv_blocks", 1, len(filters),
+                            hint=f"(one per entry of `filters`={tuple(filters)})")
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"`dropout` must be a rate in [0, 1); got {dropout!r}")
     blocks = [layer for i, f in enumerate(filters[:conv_blocks]) for layer in conv_block(f, batch_norm, pool=i < 2)]

@@ -6,6 +6,8 @@ readability over speed; each one is checked against TensorFlow/Keras in ``tests/
 """
 import numpy as np
 
+from utils.validation import check_int
+
 PADDINGS = ("valid", "same")
 
 
@@ -25,7 +27,7 @@ def corr2d(x, kernel):
 
 def conv_output_size(input_size, kernel_size, strides=1, padding="valid"):
     """Length of a convolution's output along one axis, as Keras/TensorFlow compute it."""
-    n, k, s = (_positive_int(v, name) for v, name in
+    n, k, s = (check_int(v, name) for v, name in
                ((input_size, "input_size"), (kernel_size, "kernel_size"), (strides, "strides")))
     padding = _check_padding(padding)
     if padding == "same":
@@ -248,7 +250,11 @@ def edge_kernels():
 # --- input validation -------------------------------------------------------------------
 
 def _as_array(value, name, ndim):
-    """`value` as a numeric array with `ndim` dimensions, or a ValueError naming `name`."""
+    """`value` as a floating-point array with `ndim` dimensions, or an error naming `name`.
+
+    Integer and bool inputs (e.g. uint8 pixels) are converted to floats: computed in their own
+    dtype, sums of products would overflow (uint8: 40 * 40 = 1600 wraps to 64) or saturate (bool).
+    """
     arr = np.asarray(value)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"`{name}` must be numeric; got dtype {arr.dtype}")
@@ -256,11 +262,12 @@ def _as_array(value, name, ndim):
         raise ValueError(f"`{name}` must have {ndim} dimensions; got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"`{name}` is empty (shape {arr.shape})")
-    return arr
+    return _as_float(arr)
 
 
 def _as_float(x):
-    """x as an array of at least float32 precision (float64 stays float64)."""
+    """x as an array of at least float32 precision: float64 stays float64, integers large enough for float32's
+    24-bit mantissa not to hold them exactly (int32, int64) become float64, bool and small integers float32."""
     x = np.asarray(x)
     return x.astype(np.result_type(x, np.float32), copy=False)
 
@@ -294,20 +301,13 @@ def _check_bias(bias, out_channels):
     return bias
 
 
-def _positive_int(value, name):
-    """value as a positive Python int, or a ValueError naming `name`."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {value!r}")
-    return int(value)
-
-
 def _pair(value, name):
     """An int or a pair of ints as (height, width), each positive."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"`{name}` must be an int or a pair (height, width); got {value!r}")
-        return _positive_int(value[0], name), _positive_int(value[1], name)
-    v = _positive_int(value, name)
+        return check_int(value[0], name), check_int(value[1], name)
+    v = check_int(value, name)
     return v, v
 
 

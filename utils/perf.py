@@ -3,6 +3,8 @@ import time
 
 import numpy as np
 
+from utils.validation import check_int
+
 
 def layer_flops(layer):
     """Floating-point operations of one layer for one example: 2 per multiply-add of Conv2D and Dense, else 0."""
@@ -28,8 +30,7 @@ def training_flops(model):
 
 def median_seconds(function, repeats=5, warmup=1):
     """Median wall-clock seconds of `function()` over `repeats` calls, after `warmup` untimed calls."""
-    if repeats < 1 or warmup < 0:
-        raise ValueError(f"`repeats` must be >= 1 and `warmup` >= 0; got {repeats} and {warmup}")
+    repeats, warmup = check_int(repeats, "repeats"), check_int(warmup, "warmup", low=0)
     for _ in range(warmup):
         function()
     times = []

@@ -2,6 +2,8 @@
 import tensorflow as tf
 import keras
 
+from utils.validation import check_int
+
 THREADS = 2  # the same everywhere: oneDNN's results depend on the thread count
 
 
@@ -11,10 +13,7 @@ def make_reproducible(seed, threads=THREADS):
     Call it once, right after the imports and before any TensorFlow op runs:
     TensorFlow fixes its thread pools when it first runs an op.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer; got {seed!r}")
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"`threads` must be a positive integer; got {threads!r}")
+    seed, threads = check_int(seed, "seed", low=0), check_int(threads, "threads")
     _pin_threads(threads)
     keras.utils.set_random_seed(seed)  # Python's random, NumPy and TensorFlow
     tf.config.experimental.enable_op_determinism()

@@ -4,22 +4,20 @@ import time
 
 import keras
 
+from utils.validation import check_int
+
 
 def steps_per_epoch(n_examples, batch_size):
     """Batches in one pass over n_examples (the last one may be smaller)."""
-    for name, value in (("n_examples", n_examples), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer; got {value!r}")
-    return math.ceil(n_examples / batch_size)
+    return math.ceil(check_int(n_examples, "n_examples") / check_int(batch_size, "batch_size"))
 
 
 def cosine_decay(learning_rate, epochs, steps_per_epoch):
     """A learning rate that falls from learning_rate to 0 along half a cosine, over epochs * steps_per_epoch steps."""
     if not learning_rate > 0:
         raise ValueError(f"`learning_rate` must be positive; got {learning_rate!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"`epochs` must be a positive integer; got {epochs!r}")
-    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)
+    decay_steps = check_int(epochs, "epochs") * check_int(steps_per_epoch, "steps_per_epoch")
+    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=decay_steps)
 
 
 def fit_timed(model, x_train, y_train, validation_data, epochs, batch_size, learning_rate=1e-3,
@@ -46,8 +44,7 @@ def early_stopping_epoch(values, patience):
     Like Keras: an epoch counts as an improvement only if it beats the best so far, and training stops
     once `patience` epochs in a row brought none.
     """
-    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-        raise ValueError(f"`patience` must be a positive integer; got {patience!r}")
+    patience = check_int(patience, "patience")
     best, wait = -math.inf, 0
     for epoch, value in enumerate(values, start=1):
         best, wait = (value, 0) if value > best else (best, wait + 1)
