@@ -63,22 +63,27 @@ def prepare_kernel_environment():
     import matplotlib.font_manager  # noqa: F401
 
 
-# --- which machine recorded a notebook's outputs -------------------------------------------------
+# --- which machine and which libraries recorded a notebook's outputs ------------------------------
 # A trained model's weights differ in their last bits between CPUs (other SIMD kernels, other
 # summation orders), so outputs that depend on them (training logs, accuracies, lists of mistakes)
 # can only be reproduced exactly on a machine like the one that recorded them. Cells that show such
-# outputs carry the tag MACHINE_DEPENDENT; nbval compares them exactly where the fingerprint matches
-# (this project's machines and CI) and skips only their output comparison elsewhere. Their
-# assertions run everywhere.
+# outputs carry the tag MACHINE_DEPENDENT; nbval compares them exactly where the CPU fingerprint
+# matches (this project's machines and CI) and skips only their output comparison elsewhere. Their
+# assertions run everywhere. Other library versions are no reason to relax anything: they make the
+# stored outputs stale, and the tests fail until the notebook is refreshed.
 MACHINE_DEPENDENT = "machine-dependent"
 METADATA_KEY = "cnn_tested"
 NUMERIC_FLAGS = {"avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
                  "avx_vnni", "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve"}
-PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "numpy")
+# the libraries whose version changes what a notebook prints or draws; TensorFlow's wheel is
+# tensorflow-cpu on x86-64 Linux and Windows, tensorflow elsewhere: both count as "tensorflow"
+LIBRARIES = {"tensorflow": ("tensorflow-cpu", "tensorflow"), "keras": ("keras",), "numpy": ("numpy",),
+             "matplotlib": ("matplotlib",)}
+REFRESH = ".venv/bin/python tests/refresh_outputs.py"
 
 
 def machine_description():
-    """What decides a trained model's last bits here: CPU model and SIMD flags, package versions."""
+    """What decides a trained model's last bits on this machine, besides the libraries: CPU model and SIMD flags."""
     cpu, flags = platform.processor(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -88,17 +93,21 @@ def machine_description():
             elif key.strip() in ("flags", "Features"):
                 flags = set(value.split()) & NUMERIC_FLAGS
     except OSError:
-        pass  # not Linux: the processor name and versions still tell machines apart
-    return {"machine": platform.machine(), "cpu": cpu, "simd": sorted(flags), "versions": _versions()}
+        pass  # not Linux: the processor name still tells machines apart
+    return {"machine": platform.machine(), "cpu": cpu, "simd": sorted(flags)}
 
 
-def _versions():
+def library_versions():
+    """Installed version of each of LIBRARIES (None if not installed)."""
     found = {}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
+    for name, distributions in LIBRARIES.items():
+        found[name] = None
+        for distribution in distributions:
+            try:
+                found[name] = metadata.version(distribution)
+                break
+            except metadata.PackageNotFoundError:
+                pass
     return found
 
 
@@ -109,10 +118,25 @@ def machine_fingerprint(description=None):
 
 
 def record_machine(nb):
-    """Store this machine's fingerprint in a notebook's metadata (when its outputs are refreshed)."""
-    nb.metadata[METADATA_KEY] = {"machine_fingerprint": machine_fingerprint()}
+    """Store this machine's fingerprint and the library versions in a notebook's metadata (at refresh)."""
+    nb.metadata[METADATA_KEY] = {"machine_fingerprint": machine_fingerprint(), "versions": library_versions()}
 
 
 def recorded_here(nb):
-    """True if the notebook's outputs were recorded on a machine with this machine's fingerprint."""
+    """True if the notebook's outputs were recorded on a CPU like this one (same fingerprint)."""
     return nb.metadata.get(METADATA_KEY, {}).get("machine_fingerprint") == machine_fingerprint()
+
+
+def staleness(nb, path):
+    """Why the notebook at `path` has stale outputs for the installed libraries, with the fix; None if it has none."""
+    record = nb.metadata.get(METADATA_KEY, {})
+    fix = f"Refresh its outputs: {REFRESH} {path}"
+    if "machine_fingerprint" not in record or "versions" not in record:
+        return (f"{path} does not record the machine and library versions that made its outputs "
+                f"(notebook metadata '{METADATA_KEY}'), so nothing shows they are current. {fix}")
+    changed = [f"{name} {record['versions'].get(name)} -> {version}" for name, version in library_versions().items()
+               if record["versions"].get(name) != version]
+    if changed:
+        return (f"{path} was recorded with other library versions than the installed ones "
+                f"({', '.join(changed)}): its stored outputs are stale. {fix}")
+    return None

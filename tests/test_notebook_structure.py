@@ -1,4 +1,5 @@
 """The committed notebooks follow the book's rules: checked statically, without running them."""
+import re
 import subprocess
 import sys
 import types
@@ -7,11 +8,12 @@ import nbformat
 import pytest
 import yaml
 
-from notebooks import ROOT, toc_notebooks
+from notebooks import MACHINE_DEPENDENT, ROOT, staleness, toc_notebooks
 
 NOTEBOOKS = toc_notebooks()
 REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline, carriage return
 
 
 def code_cells(notebook):
@@ -69,3 +71,24 @@ def test_outputs_are_excluded_from_nbval_only_with_a_reason(notebook):
     for c in code_cells(notebook):
         if IGNORE_TAGS & set(c.metadata.get("tags", [])) or "NBVAL_IGNORE_OUTPUT" in c.source:
             assert c.metadata.get("nbval_reason"), f"excluded from nbval without a reason:\n{c.source}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_machine_dependent_cells_say_why_their_outputs_depend_on_the_machine(notebook):
+    for c in code_cells(notebook):
+        if MACHINE_DEPENDENT in c.metadata.get("tags", []):
+            assert c.metadata.get("nbval_reason"), f"machine-dependent without a reason (nbval_reason):\n{c.source}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_outputs_were_recorded_with_the_installed_libraries(notebook):
+    message = staleness(nbformat.read(ROOT / notebook, as_version=4), notebook)
+    assert message is None, message
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_no_cell_holds_control_characters(notebook):
+    # e.g. "\tfrac" or "\approx" written in a Python string become a TAB or a BEL, and the formula breaks
+    for i, cell in enumerate(nbformat.read(ROOT / notebook, as_version=4).cells):
+        found = CONTROL_CHARACTERS.findall(cell.source)
+        assert not found, f"cell {i} holds control characters {found}:\n{cell.source}"
