@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from utils import explain
+from utils import explain, models
 
 
 def linear_softmax(weights):
@@ -13,22 +13,32 @@ def linear_softmax(weights):
     return model
 
 
-def test_saliency_is_the_softmax_gradient():
+def test_class_scores_are_the_logits_before_the_softmax():
     w = np.random.default_rng(0).normal(size=(9, 2)).astype("float32")
     x = np.random.default_rng(1).random((2, 3, 3, 1)).astype("float32")
-    logits = x.reshape(2, 9) @ w
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    # d p0 / d x = p0 * p1 * (w[:, 0] - w[:, 1])
-    expected = np.abs((p[:, 0] * p[:, 1])[:, None] * (w[:, 0] - w[:, 1])[None]).reshape(2, 3, 3)
-    np.testing.assert_allclose(explain.saliency(linear_softmax(w), x, [0, 0]), expected, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(explain.class_scores(linear_softmax(w), x), x.reshape(2, 9) @ w, rtol=1e-5, atol=1e-6)
 
 
-def test_occlusion_drops_only_where_the_model_looks():
+def test_class_scores_need_a_softmax_output_layer():
+    model = keras.Sequential([keras.Input((3, 3, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="last layer must be Dense with a softmax activation"):
+        explain.class_scores(model, np.zeros((1, 3, 3, 1)))
+
+
+def test_saliency_is_the_gradient_of_the_class_score_not_of_the_probability():
+    w = np.random.default_rng(0).normal(size=(9, 2)).astype("float32")
+    x = np.random.default_rng(1).random((2, 3, 3, 1)).astype("float32")
+    # the score of class 1 is x . w[:, 1]: its gradient is w[:, 1] for every image, however sure the model is
+    expected = np.abs(np.broadcast_to(w[:, 1], (2, 9))).reshape(2, 3, 3)
+    np.testing.assert_allclose(explain.saliency(linear_softmax(w), x, [1, 1]), expected, rtol=1e-6)
+
+
+def test_occlusion_is_the_drop_of_the_class_score_and_only_where_the_model_looks():
     w = np.zeros((9, 2), dtype="float32")
     w[4, 0] = 5.0  # class 0 depends on the centre pixel only
     drop = explain.occlusion(linear_softmax(w), np.ones((3, 3, 1)), label=0, patch=1, stride=1)
-    assert drop.shape == (3, 3)
-    assert drop[1, 1] > 0.4 and np.count_nonzero(drop) == 1
+    assert drop.shape == (3, 3) and np.count_nonzero(drop) == 1
+    assert drop[1, 1] == pytest.approx(5.0)  # intact score 1 * 5, covered 0 * 5
 
 
 def test_pca_finds_the_line_the_points_lie_on():
@@ -50,3 +60,31 @@ def test_pca_finds_the_line_the_points_lie_on():
 def test_bad_input_is_rejected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- receptive fields ------------------------------------------------------------------------------
+
+def test_receptive_field_of_stacked_3x3_convolutions_grows_by_2_per_layer():
+    for depth in (1, 2, 3):
+        assert explain.receptive_field([keras.layers.Conv2D(8, 3) for _ in range(depth)]) == 2 * depth + 1
+
+
+def test_a_stride_or_a_pooling_layer_doubles_the_step_of_every_later_layer():
+    # by hand: 3 + (3 - 1) * 2 = 7 for two 3x3 convolutions, the first with stride 2
+    assert explain.receptive_field([keras.layers.Conv2D(1, 3, strides=2), keras.layers.Conv2D(1, 3)]) == 7
+    assert explain.receptive_field([keras.layers.Conv2D(1, 3), keras.layers.MaxPooling2D(2), keras.layers.Conv2D(1, 3)]) == 8
+
+
+def test_the_books_models_see_what_the_formula_says():
+    assert explain.receptive_field(models.mnist_cnn().layers) == 4 == explain.receptive_field_formula((3, 2), (1, 2))
+    stronger = models.stronger_cnn(batch_norm=True, dropout=0.3, augment=models.augmentation())
+    assert explain.receptive_field(stronger.layers) == 18 == explain.receptive_field_formula((3, 2, 3, 2, 3), (1, 2, 1, 2, 1))
+
+
+def test_dilation_spreads_the_kernel_without_more_weights():
+    assert explain.receptive_field([keras.layers.Conv2D(1, 3, dilation_rate=2)]) == 5
+
+
+def test_receptive_field_refuses_a_layer_it_cannot_place():
+    with pytest.raises(ValueError, match="cannot tell where a UpSampling2D layer looks"):
+        explain.receptive_field([keras.layers.UpSampling2D()])

@@ -426,3 +426,28 @@ def test_integer_inputs_give_the_same_numbers_as_float_inputs():
     np.testing.assert_array_equal(ops.conv2d(x, kernel), ops.conv2d(x.astype(float), kernel.astype(float)))
     np.testing.assert_array_equal(ops.max_pool2d(x.astype(np.uint8)), ops.max_pool2d(x.astype(np.float32)))
     np.testing.assert_allclose(ops.global_avg_pool2d(x.astype(np.uint8)), x.mean(axis=(1, 2)), rtol=1e-6)  # float32
+
+
+# --- dilation -------------------------------------------------------------------------------------
+
+def test_dilate_kernel_puts_zeros_between_the_taps():
+    kernel = np.arange(1.0, 5.0).reshape(2, 2, 1, 1)  # [[1, 2], [3, 4]]
+    np.testing.assert_array_equal(ops.dilate_kernel(kernel, 2)[:, :, 0, 0], [[1, 0, 2], [0, 0, 0], [3, 0, 4]])
+    np.testing.assert_array_equal(ops.dilate_kernel(kernel, 1), kernel)  # rate 1: unchanged
+
+
+@pytest.mark.parametrize("dilation_rate", [2, 3, (1, 2)])
+@pytest.mark.parametrize("padding", ops.PADDINGS)
+def test_conv2d_with_a_dilated_kernel_equals_keras_dilated_conv2d(dilation_rate, padding):
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 11, 12, 3)).astype("float32")
+    layer = keras.layers.Conv2D(4, 3, dilation_rate=dilation_rate, padding=padding)
+    expected = layer(x).numpy()
+    kernel, bias = layer.get_weights()
+    ours = ops.conv2d(x, ops.dilate_kernel(kernel, dilation_rate), bias, padding=padding)
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+
+
+def test_dilate_kernel_rejects_a_bad_rate():
+    with pytest.raises(ValueError, match="`dilation_rate` must be a positive integer"):
+        ops.dilate_kernel(np.ones((3, 3, 1, 1)), 0)

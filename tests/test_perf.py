@@ -1,4 +1,5 @@
 """utils.perf: FLOP counts checked by hand against the book's MNIST model."""
+import numpy as np
 import pytest
 
 from utils import models, perf
@@ -43,3 +44,11 @@ def test_layer_flops_counts_only_conv_and_dense():
     assert perf.layer_flops(conv) == 2 * 26 * 26 * 32 * 9
     assert perf.layer_flops(pool) == perf.layer_flops(flatten) == 0
     assert perf.layer_flops(hidden) == 2 * 5408 * 128
+
+
+def test_layer_seconds_times_every_layer_forward_and_with_its_backward_pass():
+    model = models.mnist_cnn()
+    x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
+    timings = perf.layer_seconds(model, x, repeats=1)
+    assert list(timings) == [layer.name for layer in model.layers]
+    assert all(len(pair) == 2 and min(pair) > 0 for pair in timings.values())

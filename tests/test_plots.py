@@ -95,3 +95,21 @@ def test_grid_helpers_reject_bad_shapes():
 def test_show_image_accepts_an_explicit_scale():
     ax = plots.show_image(np.array([[-1.0, 3.0]]), vmin=0, vmax=10)
     assert ax.images[0].get_clim() == (0, 10)
+
+
+def test_mistakes_grid_shows_only_the_mistakes_most_confident_first_with_one_decimal():
+    images = np.arange(4)[:, None, None] * np.ones((4, 3, 3))
+    y_true = np.array([0, 1, 1, 0])
+    probabilities = np.array([[0.9, 0.1],     # right
+                              [0.6, 0.4],     # wrong, 60%
+                              [0.995, 0.005],  # wrong, 99.5%
+                              [0.2, 0.8]])    # wrong, 80%
+    shown, axes = plots.mistakes_grid(images, y_true, probabilities, ncols=3)
+    assert list(shown) == [2, 3, 1]
+    assert [ax.get_title() for ax in axes] == ["1 → 0 (99.5%)", "0 → 1 (80.0%)", "1 → 0 (60.0%)"]
+    assert list(plots.mistakes_grid(images, y_true, probabilities, limit=1)[0]) == [2]
+
+
+def test_mistakes_grid_rejects_mismatched_inputs():
+    with pytest.raises(ValueError, match="must describe the same N examples"):
+        plots.mistakes_grid(np.zeros((3, 2, 2)), [0, 1], np.ones((2, 2)) / 2)

@@ -1,24 +1,43 @@
-"""Looking inside a trained classifier: saliency, occlusion sensitivity, and PCA of its representations."""
+"""Looking inside a classifier: saliency, occlusion sensitivity, PCA of its representations, receptive fields."""
+import keras
 import numpy as np
 import tensorflow as tf
 
 from utils.validation import check_int
 
 
+def class_scores(model, images):
+    """The class scores (logits) that the model's final softmax turns into probabilities: (N, H, W, C) -> (N, classes).
+
+    model: a built Keras model whose last layer is Dense with a softmax activation, such as the book's models.
+    """
+    last = model.layers[-1]
+    if not isinstance(last, keras.layers.Dense) or last.activation is not keras.activations.softmax:
+        raise ValueError(f"the model's last layer must be Dense with a softmax activation; got {last.__class__.__name__}")
+    features = keras.Model(model.inputs[0], model.layers[-2].output)  # everything before the last layer
+    return tf.matmul(features(images, training=False), last.kernel) + last.bias
+
+
 def saliency(model, images, labels):
-    """|d p(label) / d pixel| of a softmax classifier: images (N, H, W, C) -> (N, H, W), max over channels."""
+    """|d score(label) / d pixel|, the gradient of the class score (logit), not of its probability, which
+    saturates near 1: images (N, H, W, C) -> (N, H, W), the largest over channels."""
     x = tf.convert_to_tensor(np.asarray(images, dtype=np.float32))
     labels = np.asarray(labels)
     if labels.shape != (x.shape[0],):
         raise ValueError(f"`labels` must hold one class per image, shape ({x.shape[0]},); got {labels.shape}")
     with tf.GradientTape() as tape:
         tape.watch(x)
-        chosen = tf.gather(model(x, training=False), labels, axis=1, batch_dims=1)
+        chosen = tf.gather(class_scores(model, x), labels, axis=1, batch_dims=1)
     return np.abs(tape.gradient(chosen, x).numpy()).max(axis=-1)
 
 
 def occlusion(model, image, label, patch=4, stride=2, fill=0.0):
-    """Drop of p(label) when a patch x patch square of image (H, W, C) is set to `fill`, at every position."""
+    """Drop of the class score (logit) of `label` when a patch x patch square of image (H, W, C) is set to
+    `fill`, at every position: (rows, cols) of square positions.
+
+    The score, like saliency's gradient, does not saturate: a confident model's probability stays near 1
+    under most occlusions (0.99996 -> 0.9999) while its score still shows how much evidence was lost.
+    """
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3:
         raise ValueError(f"`image` must be one image (H, W, C); got shape {image.shape}")
@@ -28,8 +47,8 @@ def occlusion(model, image, label, patch=4, stride=2, fill=0.0):
     batch = np.repeat(image[None], len(rows) * len(cols) + 1, axis=0)  # the last copy stays intact
     for k, (r, c) in enumerate((r, c) for r in rows for c in cols):
         batch[k, r:r + patch, c:c + patch, :] = fill
-    p = model.predict(batch, batch_size=len(batch), verbose=0)[:, label]
-    return (p[-1] - p[:-1]).reshape(len(rows), len(cols))
+    score = np.asarray(class_scores(model, batch))[:, label]
+    return (score[-1] - score[:-1]).reshape(len(rows), len(cols))
 
 
 def pca(x, n_components=2):
@@ -42,3 +61,48 @@ def pca(x, n_components=2):
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     vt = vt * np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])[:, None]  # a fixed sign per axis
     return centred @ vt[:n_components].T, (s ** 2 / (s ** 2).sum())[:n_components]
+
+
+# layers that act on each position (or each example) alone: they do not change where an output looks
+_POINTWISE = ("Activation", "ReLU", "BatchNormalization", "Dropout", "Sequential")  # Sequential: augmentation
+_POOLING = ("MaxPooling2D", "AveragePooling2D")
+
+
+def receptive_field(layers, size=28):
+    """Width in pixels of the input region that the centre output of a stack of layers depends on, measured.
+
+    layers: Keras layers, e.g. model.layers; the stack ends at the first Flatten, Dense or global pooling.
+    Each Conv2D is replaced by a 1-channel copy with an all-ones kernel and no bias or activation, each
+    pooling layer by average pooling of the same window (max pooling would pass gradient to one input per
+    window only); tf.GradientTape then shows which pixels of a size x size input reach the centre output.
+    """
+    stack = []
+    for layer in layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            stack.append(keras.layers.Conv2D(1, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+                                             dilation_rate=layer.dilation_rate, kernel_initializer="ones",
+                                             use_bias=False))
+        elif kind in _POOLING:
+            stack.append(keras.layers.AveragePooling2D(layer.pool_size, strides=layer.strides, padding=layer.padding))
+        elif kind in ("Flatten", "Dense") or kind.startswith("Global"):
+            break
+        elif kind not in _POINTWISE:
+            raise ValueError(f"receptive_field: cannot tell where a {kind} layer looks; "
+                             f"it knows Conv2D, {', '.join(_POOLING)} and the pointwise {', '.join(_POINTWISE)}")
+    x = tf.Variable(tf.zeros((1, size, size, 1)))
+    with tf.GradientTape() as tape:
+        y = x
+        for layer in stack:
+            y = layer(y)
+        centre = y[0, y.shape[1] // 2, y.shape[2] // 2, 0]
+    columns = np.flatnonzero(np.any(tape.gradient(centre, x).numpy()[0, :, :, 0] != 0, axis=0))
+    return int(columns[-1] - columns[0] + 1)  # from the first to the last column reached (dilation leaves gaps)
+
+
+def receptive_field_formula(kernel_sizes, strides):
+    """r = 1 + sum over layers l of (k_l - 1) * (product of the strides of the layers before l)."""
+    r, jump = 1, 1
+    for k, s in zip(kernel_sizes, strides, strict=True):
+        r, jump = r + (k - 1) * jump, jump * s
+    return r

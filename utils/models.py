@@ -60,7 +60,9 @@ def augmentation(rotation=0.02, translation=0.08, zoom=0.08, interpolation="near
 
 # Batch norm's moving averages for prediction: Keras' default momentum 0.99 averages over about the
 # last 100 steps, too slowly for a training of a few hundred steps (the averages lag behind the
-# weights and predictions suffer). 0.9, PyTorch's default, averages over about 10 steps.
+# weights and predictions suffer). 0.9 averages over about 10 steps. (PyTorch's default, momentum=0.1,
+# is this same average written the other way round: there momentum weighs the new batch, here the old
+# average. Porting this model to PyTorch means momentum=0.1, not 0.9.)
 BATCH_NORM_MOMENTUM = 0.9
 
 

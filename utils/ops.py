@@ -67,6 +67,19 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     return y + bias
 
 
+def dilate_kernel(kernel, dilation_rate):
+    """Spread a kernel (kh, kw, C_in, C_out) apart with dilation_rate - 1 zeros between its taps.
+
+    conv2d with the result is Keras' Conv2D(dilation_rate=...): the same weights see a wider window.
+    """
+    kernel = _as_array(kernel, "kernel", 4)
+    dh, dw = _pair(dilation_rate, "dilation_rate")
+    kh, kw, c_in, c_out = kernel.shape
+    spread = np.zeros(((kh - 1) * dh + 1, (kw - 1) * dw + 1, c_in, c_out), dtype=kernel.dtype)
+    spread[::dh, ::dw] = kernel
+    return spread
+
+
 def _conv_setup(x, kernel, bias, strides, padding):
     """Validated x, kernel, bias, strides (sh, sw) and output size (out_h, out_w) of a 2-D convolution."""
     x = _check_nhwc(x, "x")

@@ -41,6 +41,37 @@ def median_seconds(function, repeats=5, warmup=1):
     return float(np.median(times))
 
 
+def layer_seconds(model, x, repeats=5):
+    """Median seconds of each layer alone on the batch x (N, H, W, C), as a training step runs it:
+    {layer name: (forward, forward + backward)}. Backward: the gradients of the layer's input and weights.
+
+    Each layer gets the input the model gives it, and an upstream gradient of random numbers.
+    """
+    import tensorflow as tf
+
+    inputs, timings = tf.convert_to_tensor(x), {}
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        outputs = layer(inputs)
+        upstream = tf.constant(rng.normal(size=outputs.shape).astype("float32"))
+
+        @tf.function
+        def forward(t, layer=layer):
+            return layer(t, training=True)
+
+        @tf.function
+        def forward_backward(t, layer=layer, upstream=upstream):
+            with tf.GradientTape() as tape:
+                tape.watch(t)
+                loss = tf.reduce_sum(layer(t, training=True) * upstream)
+            return tape.gradient(loss, [t, *layer.trainable_weights])
+
+        timings[layer.name] = (median_seconds(lambda: forward(inputs), repeats=repeats),
+                               median_seconds(lambda: forward_backward(inputs), repeats=repeats))
+        inputs = outputs
+    return timings
+
+
 def matmul_flops_per_second(size=1024, repeats=5):
     """Achieved float32 FLOP/s of TensorFlow's matrix product of two size x size matrices: the machine's practical peak."""
     import tensorflow as tf

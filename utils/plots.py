@@ -1,7 +1,9 @@
 """The book's matplotlib style and figure helpers; each takes ax=None and returns what it drew.
 
-Colours read in grayscale and for colour-blind readers: 'gray_r' for digits (ink is dark),
-'cividis' for signed responses and kernels (monotonic lightness), Okabe & Ito's palette for lines.
+One colour map per meaning, each readable by colour-blind readers: 'gray_r' for digits (ink is dark),
+the diverging 'RdBu_r' for signed values such as responses and kernels (white is 0, red positive, blue
+negative; use a colour bar), 'magma' for magnitudes that are never negative (saliency), and Okabe &
+Ito's palette for lines.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -9,7 +11,8 @@ import numpy as np
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency
 LINE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 IMAGE_CMAP = "gray_r"
-SIGNED_CMAP = "cividis"
+SIGNED_CMAP = "RdBu_r"
+MAGNITUDE_CMAP = "magma"
 STYLE = {
     "figure.figsize": (6.4, 3.6), "figure.dpi": 100, "savefig.dpi": 100,
     "font.size": 10, "axes.titlesize": 10, "axes.grid": False,
@@ -52,8 +55,8 @@ def show_kernel(kernel, ax=None, title=None, fmt="{:g}"):
     ax = show_image(kernel, ax=ax, title=title, cmap=SIGNED_CMAP)
     limit = float(np.abs(kernel).max()) or 1.0
     for (i, j), value in np.ndenumerate(kernel):
-        light = value > 0.2 * limit  # cividis is light at the top of its scale
-        ax.text(j, i, fmt.format(value), ha="center", va="center", color="black" if light else "white")
+        dark = abs(value) > 0.6 * limit  # a diverging map is dark at both ends, white in the middle
+        ax.text(j, i, fmt.format(value), ha="center", va="center", color="white" if dark else "black")
     return ax
 
 
@@ -72,6 +75,24 @@ def image_grid(images, titles=None, ncols=8, axes=None, cmap=None):
         else:
             ax.axis("off")
     return axes
+
+
+def mistakes_grid(images, y_true, probabilities, limit=None, ncols=10, axes=None):
+    """Draw the misclassified images (N, H, W[, 1]), most confident first, titled "true → predicted (p)".
+
+    y_true: integer labels (N,); probabilities: the model's (N, classes) output; limit: show at most this many.
+    Returns (indices of the images shown, axes).
+    """
+    y_true, probabilities = np.asarray(y_true), np.asarray(probabilities)
+    if probabilities.ndim != 2 or len(probabilities) != len(y_true) or len(images) != len(y_true):
+        raise ValueError(f"`images`, `y_true` and `probabilities` must describe the same N examples, probabilities "
+                         f"as (N, classes); got {len(images)} images, {y_true.shape} and {probabilities.shape}")
+    y_pred = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(y_pred != y_true)
+    confidence = probabilities[wrong, y_pred[wrong]]
+    shown = wrong[np.argsort(-confidence, kind="stable")][:limit]
+    titles = [f"{y_true[i]} → {y_pred[i]} ({probabilities[i, y_pred[i]]:.1%})" for i in shown]
+    return shown, image_grid(np.asarray(images)[shown], titles=titles, ncols=ncols, axes=axes)
 
 
 def show_confusion_matrix(confusion, ax=None, class_names=None):
