@@ -1,12 +1,27 @@
 """Runs before pytest starts any notebook kernel (nbval or papermill), and decides what nbval compares."""
 import base64
 import hashlib
+import os
+import shutil
+import tempfile
 
 import nbformat
 
-from tests.notebooks import MACHINE_DEPENDENT, prepare_kernel_environment, recorded_here
+from utils.cache import ENV
+from tools.notebooks import MACHINE_DEPENDENT, prepare_kernel_environment, recorded_here
 
 prepare_kernel_environment()
+
+
+def pytest_configure(config):
+    """A fresh, empty cache of trained models for this run (inherited by every notebook kernel): an entry
+    left by an earlier run can never hide a change. Chapters that share a model still share it within the run."""
+    config._cnn_tested_cache = tempfile.mkdtemp(prefix="cnn-tested-cache-")
+    os.environ[ENV] = config._cnn_tested_cache
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "_cnn_tested_cache", ""), ignore_errors=True)
 
 FIGURES = ("image/png",)  # what matplotlib's inline backend stores for a figure
 

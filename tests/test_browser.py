@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from notebooks import ROOT, toc_files
+from tools.notebooks import ROOT, toc_files
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (see requirements.txt)")
 

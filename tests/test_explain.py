@@ -77,7 +77,7 @@ def test_a_stride_or_a_pooling_layer_doubles_the_step_of_every_later_layer():
 
 def test_the_books_models_see_what_the_formula_says():
     assert explain.receptive_field(models.mnist_cnn().layers) == 4 == explain.receptive_field_formula((3, 2), (1, 2))
-    stronger = models.stronger_cnn(batch_norm=True, dropout=0.3, augment=models.augmentation())
+    stronger = models.stronger_cnn(batch_norm=(2, 3), dropout=0.3, augment=models.augmentation())
     assert explain.receptive_field(stronger.layers) == 18 == explain.receptive_field_formula((3, 2, 3, 2, 3), (1, 2, 1, 2, 1))
 
 

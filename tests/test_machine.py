@@ -1,8 +1,8 @@
 """The records that decide how a notebook's stored outputs are compared: CPU fingerprint and library versions."""
 import nbformat
 
-from notebooks import library_versions, machine_description, machine_fingerprint, record_machine, recorded_here, \
-    staleness
+from tools.notebooks import record_machine, recorded_here, staleness
+from utils.machine import library_versions, machine_description, machine_fingerprint
 
 PATH = "chapters/01_convolution.ipynb"
 
@@ -30,7 +30,7 @@ def test_another_library_version_makes_the_notebook_stale_and_says_how_to_refres
     nb.metadata["cnn_tested"]["versions"]["keras"] = "3.0.0"
     message = staleness(nb, PATH)
     assert f"keras 3.0.0 -> {library_versions()['keras']}" in message
-    assert "stale" in message and f"tests/refresh_outputs.py {PATH}" in message
+    assert "stale" in message and f"tools/refresh_outputs.py {PATH}" in message
     assert recorded_here(nb)  # on the same CPU, so nothing is relaxed: its cells are compared as usual
 
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from notebooks import MACHINE_DEPENDENT, ROOT, staleness, toc_notebooks
+from tools.notebooks import MACHINE_DEPENDENT, ROOT, staleness, toc_notebooks
 
 NOTEBOOKS = toc_notebooks()
 REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]

@@ -4,6 +4,7 @@ import time
 
 import keras
 
+from utils import models
 from utils.validation import check_int
 
 
@@ -51,3 +52,27 @@ def early_stopping_epoch(values, patience):
         if wait >= patience:
             return epoch if epoch < len(values) else None
     return None
+
+
+def train_mnist_cnn(x_train, y_train, epochs=10, batch_size=128, validation_data=None, seed=0):
+    """Chapter 4's recipe: models.mnist_cnn() trained with Adam on categorical cross-entropy (one-hot y_train).
+
+    x_train: (N, 28, 28, 1) float32 images; y_train: (N, 10) one-hot labels.
+    Returns (model, history dict). Seeds Keras (seed) and resets its layer names first, so that the same
+    arguments give the same model, with the same layer names, wherever in a session it is trained.
+    """
+    keras.backend.clear_session(free_memory=False)  # layer names from scratch: "conv2d", "dense", ...
+    keras.utils.set_random_seed(check_int(seed, "seed", low=0))
+    model = models.mnist_cnn()
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
+                        verbose=0)
+    return model, history.history
+
+
+def history_lines(history):
+    """One line of text per epoch of a history dict (as model.fit's History.history): every metric, rounded."""
+    names = list(history)
+    epochs = len(history[names[0]]) if names else 0
+    return [f"epoch {epoch + 1:2}/{epochs}: " + "  ".join(f"{name} {history[name][epoch]:.4f}" for name in names)
+            for epoch in range(epochs)]

@@ -1,17 +1,16 @@
-"""Helpers shared by the notebook tests and the contributor script: which notebooks, which parameters,
-and the environment every notebook kernel starts in."""
-import hashlib
-import json
+"""Helpers shared by the notebook tests and the maintainers' scripts: which notebooks, which parameters,
+the environment every notebook kernel starts in, and the record of which machine and libraries made a
+notebook's outputs."""
 import os
-import platform
-from importlib import metadata
 from pathlib import Path
 
 import papermill
 import yaml
 
+from utils.machine import library_versions, machine_fingerprint
+
 ROOT = Path(__file__).resolve().parent.parent
-REDUCED = Path(__file__).with_name("reduced_parameters.yml")
+REDUCED = ROOT / "tests" / "reduced_parameters.yml"
 
 
 def toc_files(root=ROOT):
@@ -73,48 +72,7 @@ def prepare_kernel_environment():
 # stored outputs stale, and the tests fail until the notebook is refreshed.
 MACHINE_DEPENDENT = "machine-dependent"
 METADATA_KEY = "cnn_tested"
-NUMERIC_FLAGS = {"avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
-                 "avx_vnni", "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve"}
-# the libraries whose version changes what a notebook prints or draws; TensorFlow's wheel is
-# tensorflow-cpu on x86-64 Linux and Windows, tensorflow elsewhere: both count as "tensorflow"
-LIBRARIES = {"tensorflow": ("tensorflow-cpu", "tensorflow"), "keras": ("keras",), "numpy": ("numpy",),
-             "matplotlib": ("matplotlib",)}
-REFRESH = ".venv/bin/python tests/refresh_outputs.py"
-
-
-def machine_description():
-    """What decides a trained model's last bits on this machine, besides the libraries: CPU model and SIMD flags."""
-    cpu, flags = platform.processor(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and cpu == platform.processor():
-                cpu = value.strip()
-            elif key.strip() in ("flags", "Features"):
-                flags = set(value.split()) & NUMERIC_FLAGS
-    except OSError:
-        pass  # not Linux: the processor name still tells machines apart
-    return {"machine": platform.machine(), "cpu": cpu, "simd": sorted(flags)}
-
-
-def library_versions():
-    """Installed version of each of LIBRARIES (None if not installed)."""
-    found = {}
-    for name, distributions in LIBRARIES.items():
-        found[name] = None
-        for distribution in distributions:
-            try:
-                found[name] = metadata.version(distribution)
-                break
-            except metadata.PackageNotFoundError:
-                pass
-    return found
-
-
-def machine_fingerprint(description=None):
-    """A short hash of machine_description()."""
-    text = json.dumps(description or machine_description(), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+REFRESH = ".venv/bin/python tools/refresh_outputs.py"
 
 
 def record_machine(nb):

@@ -1,0 +1,108 @@
+"""Re-execute notebooks top to bottom in fresh kernels with their default parameters and write the
+outputs back, only when the whole notebook ran cleanly (no error, no stderr). Prints each chapter's
+time and its slowest cells, and the total: the book's run times are measured with this script.
+
+    python tools/refresh_outputs.py                      # every notebook in _toc.yml
+    python tools/refresh_outputs.py chapters/01_*.ipynb  # some of them
+    python tools/refresh_outputs.py --time-only          # run and time them, write nothing
+
+All notebooks of one invocation share a fresh, empty cache of trained models (utils.cache), as a
+reader's first run does: a chapter that reuses an earlier chapter's model loads it if that chapter
+ran before it in this invocation, and trains it otherwise.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `tools` and `utils`
+from tools.notebooks import ROOT, prepare_kernel_environment, record_machine, toc_notebooks  # noqa: E402
+from utils import cache  # noqa: E402
+
+
+def execute(path, timeout):
+    """The notebook at `path`, cleared and executed in a fresh kernel started in its folder, and the
+    seconds each code cell took: (nb, {cell index: seconds})."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    started, seconds = {}, {}
+
+    def on_start(cell, cell_index):
+        started[cell_index] = time.perf_counter()
+
+    def on_executed(cell, cell_index, execute_reply):
+        seconds[cell_index] = time.perf_counter() - started[cell_index]
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_start=on_start, on_cell_executed=on_executed)
+    client.execute()
+    return nb, seconds
+
+
+def stderr_outputs(nb):
+    """(cell index, text) of every stderr stream output: the book must not store any."""
+    return [(i, out.text) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for out in cell.outputs if out.output_type == "stream" and out.name == "stderr"]
+
+
+def slowest(nb, seconds, n=3):
+    """The n slowest cells as 'cell 23 (model.fit(...): 166 s'."""
+    top = sorted(seconds.items(), key=lambda item: -item[1])[:n]
+    return ", ".join(f"cell {i} ({nb.cells[i].source.splitlines()[0][:40]}): {s:.0f} s" for i, s in top)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell (default 1800)")
+    parser.add_argument("--time-only", action="store_true", help="run and time the notebooks; write nothing")
+    args = parser.parse_args(argv)
+    prepare_kernel_environment()
+    os.environ[cache.ENV] = fresh_cache = tempfile.mkdtemp(prefix="cnn-tested-cache-")
+    paths = [p.resolve() for p in args.notebooks] or [ROOT / nb for nb in toc_notebooks()]
+    failed, times = 0, {}
+    try:
+        for path in paths:
+            start = time.perf_counter()
+            name = path.relative_to(ROOT)
+            try:
+                nb, seconds = execute(path, args.timeout)
+            except CellExecutionError as exc:
+                print(f"FAILED  {name}: left unchanged\n{exc}", file=sys.stderr)
+                failed += 1
+                continue
+            times[name] = time.perf_counter() - start
+            if noise := stderr_outputs(nb):
+                print(f"FAILED  {name}: stderr in cell(s) {[i for i, _ in noise]}, "
+                      f"left unchanged\n{noise[0][1]}", file=sys.stderr)
+                failed += 1
+                continue
+            if not args.time_only:
+                record_machine(nb)
+                tmp = path.with_suffix(".ipynb.tmp")
+                nbformat.write(nb, tmp)
+                os.replace(tmp, path)  # never a half-written notebook
+            print(f"{'ran' if args.time_only else 'updated'} {name} in {times[name]:.0f} s; slowest: "
+                  f"{slowest(nb, seconds)}", flush=True)
+    finally:
+        shutil.rmtree(fresh_cache, ignore_errors=True)
+    print(f"\n{'notebook':50}{'seconds':>8}")
+    for name, s in times.items():
+        print(f"{str(name):50}{s:8.0f}")
+    print(f"{'total':50}{sum(times.values()):8.0f}  ({sum(times.values()) / 60:.1f} min)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
