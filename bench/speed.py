@@ -1,9 +1,11 @@
 """Where the time goes on this CPU: convolution four ways, and training the book's MNIST model with
 each speed setting alone. One run, one machine; every figure printed comes from this run.
 
-    python bench/speed.py                 # everything (about 15 minutes on a 2-core CPU)
+    python bench/speed.py                 # everything (about 25 minutes on a 2-core CPU)
     python bench/speed.py --part conv     # only the convolution timings
     python bench/speed.py --part train    # only the training settings
+    python bench/speed.py --part layers   # each layer's time, FLOPs and bytes, and the machine's two roofs
+    python bench/speed.py --part remedies # the three remedies of chapter 7 on all training digits
 
 Each training setting runs in a fresh Python process, because some (oneDNN) must be set before
 TensorFlow is imported. Settings that change the numbers are reported as such; the book adopts a
@@ -135,9 +137,65 @@ def train_part(epochs, n_train, only=None):
     return results
 
 
+def layers_part(repeats):
+    """Each layer of the book's model on a batch of 128: time, FLOPs, minimal bytes, and the roofline's verdict."""
+    from utils import data, models, perf, repro
+
+    repro.make_reproducible(0)
+    (x, _), _ = data.load_mnist(n_train=128)
+    model = models.mnist_cnn()
+    peak, bandwidth = perf.matmul_flops_per_second(size=2048), perf.memory_bytes_per_second()
+    costs = perf.layer_costs(model, x, repeats=repeats)
+    print(f"\nThe book's model, one training step of 128 digits, each layer alone (median of {repeats})")
+    print(f"machine: {peak / 1e9:.1f} GFLOP/s (2048x2048 matrix product), {bandwidth / 1e9:.1f} GB/s (NumPy copy), "
+          f"ridge {peak / bandwidth:.1f} FLOPs per byte")
+    print(f"{'layer':15}{'fwd ms':>8}{'fwd+bwd ms':>11}{'MFLOP':>8}{'MB':>7}{'FLOP/B':>8}{'GFLOP/s':>9}{'roof':>7}{'of roof':>9}{'GB/s':>7}")
+    for name, c in costs.items():
+        intensity = c["flops"] / c["bytes"] if c["bytes"] else 0.0
+        roof = min(peak, bandwidth * intensity)
+        share = f"{c['flops'] / c['seconds'] / roof:8.0%}" if roof else f"{'-':>8}"
+        print(f"{name:15}{c['forward'] * 1e3:8.1f}{c['seconds'] * 1e3:11.1f}{c['flops'] / 1e6:8.1f}{c['bytes'] / 1e6:7.1f}"
+              f"{intensity:8.1f}{c['flops'] / c['seconds'] / 1e9:9.1f}{roof / 1e9:7.0f} {share}{c['bytes'] / c['seconds'] / 1e9:7.1f}")
+    return costs
+
+
+def remedies_part(n_train, copies, rounds):
+    """Chapter 7's remedies on n_train digits: every variant compiled `copies` times, all copies timed in turns."""
+    import keras
+    import numpy as np
+
+    from utils import data, models, perf, repro
+
+    repro.make_reproducible(0)
+    (x, y), _ = data.load_mnist(n_train=n_train)
+    variants = {"book": (models.mnist_cnn, 128, 1), "ReLU after pooling": (models.mnist_cnn_relu_after_pool, 128, 1),
+                "8 steps per call": (models.mnist_cnn, 128, 8), "batches of 256": (models.mnist_cnn, 256, 1)}
+    built, epochs = {}, {}
+    for copy in range(copies):
+        for name, (build, batch_size, steps) in variants.items():
+            keras.utils.set_random_seed(0)
+            built[name, copy] = model = build()
+            model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", steps_per_execution=steps)
+            epochs[name, copy] = lambda m=model, b=batch_size: m.fit(x, y, batch_size=b, shuffle=False, verbose=0)
+    seconds = perf.interleaved_seconds(epochs, rounds=rounds)
+    book = [seconds["book", c] for c in range(copies)]
+    spread = max(book) / min(book)
+    print(f"\nRemedies: one epoch of {n_train:,} digits, {copies} copies of each variant, {rounds} timed rounds in turns")
+    print(f"{'variant':22}{'median s':>9}{'speed-up':>10}  {'copies':24}same weights as the book")
+    for name in variants:
+        times = [seconds[name, c] for c in range(copies)]
+        same = all(np.array_equal(a, b) for a, b in zip(built[name, 0].get_weights(), built["book", 0].get_weights()))
+        print(f"{name:22}{np.median(times):9.2f}{np.median(book) / np.median(times):9.2f}x  "
+              f"{' '.join(f'{t:.2f}' for t in times):24}{same}")
+    print(f"the book's own copies are {spread:.2f}x apart: a remedy wins only if it is faster than that")
+    return seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["all", "conv", "train"], default="all")
+    parser.add_argument("--part", choices=["all", "conv", "train", "layers", "remedies"], default="all")
+    parser.add_argument("--copies", type=int, default=3, help="compiled copies of each remedy's model")
+    parser.add_argument("--rounds", type=int, default=2, help="timed epochs of each copy (after one untimed)")
     parser.add_argument("--batch", type=int, default=128, help="digits in the convolution benchmark")
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats of each fast convolution")
     parser.add_argument("--epochs", type=int, default=3, help="training epochs per setting (the first includes compiling)")
@@ -150,8 +208,12 @@ def main():
         return
     if args.part in ("all", "conv"):
         conv_part(args.batch, args.repeats)
+    if args.part in ("all", "layers"):
+        layers_part(args.repeats)
     if args.part in ("all", "train"):
         train_part(args.epochs, args.train_n, args.only)
+    if args.part in ("all", "remedies"):
+        remedies_part(args.train_n, args.copies, args.rounds)
 
 
 if __name__ == "__main__":

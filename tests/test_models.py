@@ -92,7 +92,7 @@ def test_third_block_works_on_the_5x5_maps_without_pooling():
 
 
 def test_batch_norm_replaces_each_conv_bias_with_4_values_per_channel():
-    model = models.stronger_cnn(conv_blocks=2, batch_norm=True)
+    model = models.stronger_cnn(conv_blocks=2, batch_norm=(1, 2))
     assert [type(layer) for layer in model.layers[:4]] == [
         layers.Conv2D, layers.BatchNormalization, layers.ReLU, layers.MaxPooling2D]
     conv, norm = model.layers[:2]
@@ -101,6 +101,15 @@ def test_batch_norm_replaces_each_conv_bias_with_4_values_per_channel():
     assert norm.momentum == 0.9  # moving averages that keep up with a short training
     # 225,034 - 32 - 64 biases + 4 * (32 + 64) batch-norm values
     assert model.count_params() == 225_034 - 96 + 384
+
+
+def test_batch_norm_goes_only_into_the_blocks_named():
+    model = models.stronger_cnn(batch_norm=(2, 3))
+    kinds = [type(layer) for layer in model.layers]
+    assert kinds[:3] == [layers.Conv2D, layers.MaxPooling2D, layers.Conv2D] and model.layers[0].use_bias
+    assert kinds.count(layers.BatchNormalization) == 2
+    assert [type(layer) for layer in model.layers[2:5]] == [layers.Conv2D, layers.BatchNormalization, layers.ReLU]
+    assert model.count_params() == 241_546 - 64 - 128 + 4 * (64 + 128)
 
 
 def test_dropout_sits_before_the_output_layer_and_adds_no_parameters():
@@ -162,6 +171,9 @@ def test_augmentation_rejects_bad_factors(kwargs, message):
     (dict(conv_blocks=3, filters=(32, 64)), "`conv_blocks` must be an integer from 1 to 2"),
     (dict(dropout=1.0), "`dropout` must be a rate in \\[0, 1\\)"),
     (dict(dropout=True), "`dropout` must be a rate in \\[0, 1\\)"),
+    (dict(batch_norm=True), "`batch_norm` must be a tuple of block numbers such as \\(2, 3\\)"),
+    (dict(conv_blocks=2, batch_norm=(3,)), "`batch_norm` must be an integer from 1 to 2 \\(a block number, with conv_blocks=2\\)"),
+    (dict(batch_norm=(0, 1)), "`batch_norm` must be an integer from 1 to 3"),
 ])
 def test_stronger_cnn_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -186,3 +198,13 @@ def test_the_same_augmentation_seed_gives_the_same_copies_and_another_seed_other
 def test_augmentation_rejects_a_bad_seed():
     with pytest.raises(ValueError, match="`seed` must be a non-negative integer; got 1.5"):
         models.augmentation(seed=1.5)
+
+
+def test_relu_after_pooling_computes_exactly_what_the_book_model_computes():
+    book = models.mnist_cnn()
+    moved = models.mnist_cnn_relu_after_pool()
+    moved.set_weights(book.get_weights())  # the same weights: the ReLU layer has none
+    x = np.random.default_rng(0).normal(size=(16, 28, 28, 1)).astype(np.float32)  # negative pixels too
+    np.testing.assert_array_equal(moved.predict(x, verbose=0), book.predict(x, verbose=0))
+    assert [type(layer) for layer in moved.layers[:3]] == [layers.Conv2D, layers.MaxPooling2D, layers.ReLU]
+    assert moved.layers[0].activation.__name__ == "linear"

@@ -52,3 +52,53 @@ def test_layer_seconds_times_every_layer_forward_and_with_its_backward_pass():
     timings = perf.layer_seconds(model, x, repeats=1)
     assert list(timings) == [layer.name for layer in model.layers]
     assert all(len(pair) == 2 and min(pair) > 0 for pair in timings.values())
+
+
+def test_layer_bytes_counts_each_tensor_once_by_hand():
+    conv, pool, flatten, hidden, output = models.mnist_cnn().layers
+    # conv, one digit: input 28*28, output 26*26*32, 320 weights; float32
+    assert perf.layer_bytes(conv, 1) == (4 * (784 + 21632 + 320), 4 * (21632 + 2 * 784 + 2 * 320))
+    # pooling: no weights; its backward reads the output's gradient and the input, writes the input's gradient
+    assert perf.layer_bytes(pool, 2) == (4 * 2 * (21632 + 5408), 4 * 2 * (5408 + 2 * 21632))
+    assert perf.layer_bytes(flatten, 128) == (0, 0)  # a reshape moves nothing
+    assert perf.layer_bytes(hidden, 1)[0] == 4 * (5408 + 128 + 5408 * 128 + 128)  # the weights dominate
+    # a model's first layer needs no gradient of its input (the data): one input-sized write less
+    assert perf.layer_bytes(conv, 1, input_gradient=False) == (4 * (784 + 21632 + 320), 4 * (21632 + 784 + 2 * 320))
+
+
+def test_layer_bytes_rejects_a_bad_batch_size():
+    with pytest.raises(ValueError, match="`batch_size` must be a positive integer; got 0"):
+        perf.layer_bytes(models.mnist_cnn().layers[0], 0)
+
+
+def test_layer_costs_combine_flops_bytes_and_times_per_layer():
+    model = models.mnist_cnn()
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    costs = perf.layer_costs(model, x, repeats=1)
+    conv, hidden = costs[model.layers[0].name], costs[model.layers[3].name]
+    assert conv["flops"] == 2 * 4 * perf.layer_flops(model.layers[0])  # first layer: no input gradient
+    assert conv["bytes"] == sum(perf.layer_bytes(model.layers[0], 4, input_gradient=False))
+    assert hidden["flops"] == 3 * 4 * perf.layer_flops(model.layers[3])
+    assert hidden["bytes"] == sum(perf.layer_bytes(model.layers[3], 4))
+    assert 0 < conv["forward"] and 0 < conv["seconds"]
+
+
+def test_interleaved_seconds_takes_turns_and_the_median_of_each(monkeypatch):
+    clock, calls = [0.0], []
+    monkeypatch.setattr(perf.time, "perf_counter", lambda: clock[0])
+    durations = {"a": iter([9.0, 1.0, 3.0, 2.0]), "b": iter([9.0, 5.0, 4.0, 6.0])}
+
+    def make(name):
+        def function():
+            calls.append(name)
+            clock[0] += next(durations[name])
+        return function
+
+    assert perf.interleaved_seconds({"a": make("a"), "b": make("b")}, rounds=3, warmup=1) == {"a": 2.0, "b": 5.0}
+    assert calls == ["a", "b"] * 4  # in turns, the warm-up round first
+
+
+def test_memory_bytes_per_second_is_positive_and_rejects_tiny_sizes():
+    assert perf.memory_bytes_per_second(2 ** 20, repeats=1) > 0
+    with pytest.raises(ValueError, match="`n_bytes` must be an integer >= 1024"):
+        perf.memory_bytes_per_second(10)

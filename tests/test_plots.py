@@ -113,3 +113,24 @@ def test_mistakes_grid_shows_only_the_mistakes_most_confident_first_with_one_dec
 def test_mistakes_grid_rejects_mismatched_inputs():
     with pytest.raises(ValueError, match="must describe the same N examples"):
         plots.mistakes_grid(np.zeros((3, 2, 2)), [0, 1], np.ones((2, 2)) / 2)
+
+
+def test_roofline_draws_both_roofs_and_one_marker_per_point():
+    _, ax = plt.subplots()
+    points = {"conv": (4.0, 5e9), "dense": (30.0, 100e9)}
+    assert plots.roofline(points, peak_flops=150e9, bandwidth=30e9, ax=ax) is ax
+    roof, *markers = ax.lines
+    x, y = roof.get_data()
+    assert np.allclose(y, np.minimum(150, 30 * x))  # GFLOP/s: bandwidth x intensity, capped at the peak
+    assert [tuple(m.get_xydata()[0]) for m in markers] == [(4.0, 5.0), (30.0, 100.0)]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize("points, peak, bandwidth, message", [
+    ({}, 1e9, 1e9, "at least one"),
+    ({"a": (0.0, 1e9)}, 1e9, 1e9, "positive intensity"),
+    ({"a": (1.0, 1e9)}, 0, 1e9, "must be positive"),
+])
+def test_roofline_rejects_what_it_cannot_draw(points, peak, bandwidth, message):
+    with pytest.raises(ValueError, match=message):
+        plots.roofline(points, peak, bandwidth)

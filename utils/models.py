@@ -1,5 +1,6 @@
 """Keras model builders the chapters share."""
 import keras
+import numpy as np
 from keras import layers
 
 from utils.validation import check_int
@@ -79,13 +80,15 @@ def conv_block(filters, batch_norm=False, pool=True):
     ]
 
 
-def stronger_cnn(conv_blocks=3, batch_norm=False, dropout=0.0, augment=None, filters=(32, 64, 128),
+def stronger_cnn(conv_blocks=3, batch_norm=(), dropout=0.0, augment=None, filters=(32, 64, 128),
                  hidden_units=128, input_shape=(28, 28, 1), num_classes=10):
     """The book's MNIST model grown one change at a time: (N, 28, 28, 1) images -> (N, 10) probabilities.
 
     conv_blocks: how many conv_block()s, with filters[i] filters in block i (1 is chapter 4's model).
         The first two pool (28 -> 26 -> 13 -> 11 -> 5); a third works on the 5 x 5 maps without pooling.
-    batch_norm: normalize each convolution's output before its ReLU.
+    batch_norm: the blocks (numbered from 1) that normalize their convolution's output before its ReLU,
+        e.g. (2, 3); () for none. Chapter 6 leaves out block 1: its maps are the largest (26 x 26 x 32
+        values per image), so normalizing them costs the most time.
     dropout: rate of a Dropout layer before the output layer (0: none).
     augment: a layer applied to the input, e.g. augmentation(); None: no augmentation.
     With conv_blocks=1 and nothing else it has exactly mnist_cnn()'s layers.
@@ -94,7 +97,12 @@ def stronger_cnn(conv_blocks=3, batch_norm=False, dropout=0.0, augment=None, fil
                             hint=f"(one per entry of `filters`={tuple(filters)})")
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"`dropout` must be a rate in [0, 1); got {dropout!r}")
-    blocks = [layer for i, f in enumerate(filters[:conv_blocks]) for layer in conv_block(f, batch_norm, pool=i < 2)]
+    if isinstance(batch_norm, (bool, int, np.integer)):
+        raise ValueError(f"`batch_norm` must be a tuple of block numbers such as (2, 3), or () for none; got {batch_norm!r}")
+    normalized = {check_int(block, "batch_norm", 1, conv_blocks, hint=f"(a block number, with conv_blocks={conv_blocks})")
+                  for block in batch_norm}
+    blocks = [layer for i, f in enumerate(filters[:conv_blocks])
+              for layer in conv_block(f, batch_norm=i + 1 in normalized, pool=i < 2)]
     return keras.Sequential([
         keras.Input(shape=input_shape),
         *([augment] if augment is not None else []),
@@ -104,3 +112,16 @@ def stronger_cnn(conv_blocks=3, batch_norm=False, dropout=0.0, augment=None, fil
         *([layers.Dropout(dropout)] if dropout else []),
         layers.Dense(num_classes, activation="softmax"),
     ], name="stronger_cnn")
+
+
+def mnist_cnn_relu_after_pool(input_shape=(28, 28, 1), num_classes=10):
+    """mnist_cnn() with ReLU moved behind the pooling: the same function (max and ReLU commute), ReLU on 4x fewer values."""
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        layers.Conv2D(32, kernel_size=(3, 3)),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.ReLU(),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(num_classes, activation="softmax"),
+    ], name="mnist_cnn_relu_after_pool")

@@ -23,6 +23,25 @@ def model_flops(model):
     return sum(layer_flops(layer) for layer in model.layers)
 
 
+def layer_bytes(layer, batch_size, input_gradient=True):
+    """The fewest bytes one layer moves for a batch in float32, each tensor read or written once: (forward, backward).
+
+    forward: read the input and the weights, write the output.
+    backward: read the output's gradient, the input and the weights; write the weights' gradients and,
+    if input_gradient (every layer but a model's first), the input's gradient.
+    Flatten only relabels the same memory: (0, 0). Real kernels move more (a ReLU or a layout change
+    rereads a tensor), never less.
+    """
+    batch_size = check_int(batch_size, "batch_size")
+    if type(layer).__name__ == "Flatten":
+        return 0, 0
+    values_in = int(np.prod(layer.input.shape[1:])) * batch_size
+    values_out = int(np.prod(layer.output.shape[1:])) * batch_size
+    weights = layer.count_params()
+    backward = values_out + values_in + 2 * weights + (values_in if input_gradient else 0)
+    return 4 * (values_in + values_out + weights), 4 * backward
+
+
 def training_flops(model):
     """FLOPs to train on one example: forward plus backward, which costs about twice the forward pass."""
     return 3 * model_flops(model)
@@ -41,9 +60,27 @@ def median_seconds(function, repeats=5, warmup=1):
     return float(np.median(times))
 
 
+def interleaved_seconds(functions, rounds=5, warmup=1):
+    """Median wall-clock seconds of each of `functions` ({name: function}), timed in turn, round after round.
+
+    Taking turns exposes every function to the same drift of the machine's speed, so their ratios hold
+    even when the absolute times wander. warmup: untimed rounds first (compiling, caches).
+    """
+    rounds, warmup = check_int(rounds, "rounds"), check_int(warmup, "warmup", low=0)
+    times = {name: [] for name in functions}
+    for round_ in range(warmup + rounds):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            if round_ >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values)) for name, values in times.items()}
+
+
 def layer_seconds(model, x, repeats=5):
     """Median seconds of each layer alone on the batch x (N, H, W, C), as a training step runs it:
-    {layer name: (forward, forward + backward)}. Backward: the gradients of the layer's input and weights.
+    {layer name: (forward, forward + backward)}. Backward: the gradients of the layer's weights and, for
+    every layer but the first (whose input is the data), of its input.
 
     Each layer gets the input the model gives it, and an upstream gradient of random numbers.
     """
@@ -51,7 +88,7 @@ def layer_seconds(model, x, repeats=5):
 
     inputs, timings = tf.convert_to_tensor(x), {}
     rng = np.random.default_rng(0)
-    for layer in model.layers:
+    for k, layer in enumerate(model.layers):
         outputs = layer(inputs)
         upstream = tf.constant(rng.normal(size=outputs.shape).astype("float32"))
 
@@ -60,16 +97,43 @@ def layer_seconds(model, x, repeats=5):
             return layer(t, training=True)
 
         @tf.function
-        def forward_backward(t, layer=layer, upstream=upstream):
+        def forward_backward(t, layer=layer, upstream=upstream, input_gradient=k > 0):
             with tf.GradientTape() as tape:
-                tape.watch(t)
+                if input_gradient:
+                    tape.watch(t)
                 loss = tf.reduce_sum(layer(t, training=True) * upstream)
-            return tape.gradient(loss, [t, *layer.trainable_weights])
+            return tape.gradient(loss, [t, *layer.trainable_weights] if input_gradient else layer.trainable_weights)
 
         timings[layer.name] = (median_seconds(lambda: forward(inputs), repeats=repeats),
                                median_seconds(lambda: forward_backward(inputs), repeats=repeats))
         inputs = outputs
     return timings
+
+
+def memory_bytes_per_second(n_bytes=2 ** 28, repeats=5):
+    """Achieved bytes/s of NumPy copying an n_bytes array into another (each byte read once and written once,
+    counted twice): the machine's practical memory bandwidth."""
+    n_bytes = check_int(n_bytes, "n_bytes", low=1024)
+    source = np.ones(n_bytes // 4, dtype="float32")
+    target = np.empty_like(source)
+    return 2 * source.nbytes / median_seconds(lambda: np.copyto(target, source), repeats=repeats)
+
+
+def layer_costs(model, x, repeats=5):
+    """Per layer of `model` on the batch x: {name: dict(flops, bytes, forward, seconds)} for a training step.
+
+    flops: the batch's forward FLOPs times 3 (forward, then the input's and the weights' gradients, each
+    as costly as the forward pass), times 2 for the first layer, which needs no input gradient;
+    bytes: layer_bytes() forward + backward; forward, seconds: measured by layer_seconds(), the latter
+    forward + backward.
+    """
+    timings, costs = layer_seconds(model, x, repeats=repeats), {}
+    for k, layer in enumerate(model.layers):
+        forward_s, both_s = timings[layer.name]
+        costs[layer.name] = dict(flops=(3 if k else 2) * layer_flops(layer) * len(x),
+                                 bytes=sum(layer_bytes(layer, len(x), input_gradient=k > 0)),
+                                 forward=forward_s, seconds=both_s)
+    return costs
 
 
 def matmul_flops_per_second(size=1024, repeats=5):

@@ -143,3 +143,34 @@ def feature_map_grid(maps, channels=None, ncols=8, axes=None, label=""):
     channels = range(maps.shape[-1]) if channels is None else channels
     return image_grid([maps[:, :, c] for c in channels], titles=[f"{label} {c}".strip() for c in channels],
                       ncols=ncols, axes=axes)
+
+
+def roofline(points, peak_flops, bandwidth, ax=None):
+    """A roofline plot: each of `points` ({label: (FLOPs per byte, FLOP/s)}) under the machine's two roofs.
+
+    peak_flops: the compute roof in FLOP/s; bandwidth: the memory roof in bytes/s. A kernel with
+    arithmetic intensity I can run at most at min(peak_flops, bandwidth * I). Log-log axes, in GFLOP/s.
+    """
+    ax = ax if ax is not None else plt.gca()
+    if not points:
+        raise ValueError("`points` must hold at least one (intensity, FLOP/s) pair")
+    if not (peak_flops > 0 and bandwidth > 0):
+        raise ValueError(f"`peak_flops` and `bandwidth` must be positive; got {peak_flops!r} and {bandwidth!r}")
+    intensities = [i for i, _ in points.values()]
+    if min(intensities) <= 0 or min(f for _, f in points.values()) <= 0:
+        raise ValueError(f"every point needs a positive intensity and FLOP/s; got {points}")
+    ridge = peak_flops / bandwidth
+    x = np.geomspace(min(min(intensities), ridge) / 4, max(max(intensities), ridge) * 4, 200)
+    ax.plot(x, np.minimum(peak_flops, bandwidth * x) / 1e9, color="black", linewidth=1.5)
+    ax.annotate(f"memory: {bandwidth / 1e9:.0f} GB/s", (x[0], bandwidth * x[0] / 1e9), textcoords="offset points",
+                xytext=(2, 6), rotation=0, fontsize=9)
+    ax.annotate(f"compute: {peak_flops / 1e9:.0f} GFLOP/s", (ridge, peak_flops / 1e9), textcoords="offset points",
+                xytext=(4, 4), ha="left", fontsize=9)
+    for k, (label, (intensity, flops)) in enumerate(points.items()):
+        color = LINE_COLORS[k % len(LINE_COLORS)]
+        ax.plot([intensity], [flops / 1e9], "o", color=color, markersize=7)
+        ax.annotate(label, (intensity, flops / 1e9), textcoords="offset points", xytext=(6, -10), fontsize=9,
+                    color=color)
+    ax.set_xscale("log"), ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (FLOPs per byte moved)"), ax.set_ylabel("GFLOP/s")
+    return ax
