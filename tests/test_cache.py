@@ -83,8 +83,14 @@ def test_the_key_changes_with_every_thing_that_decides_the_weights(data, monkeyp
     assert cache.key(tiny_training, x, y, epochs=2) != base
     assert cache.key(tiny_training, x, y, seed=1) != base
     assert cache.key(training.train_mnist_cnn, x, y) != base  # another recipe
-    monkeypatch.setattr(cache, "source_digest", lambda: "edited utils")
-    assert cache.key(tiny_training, x, y) != base  # the recipes' source code
+    monkeypatch.setattr(cache, "IMPORTED_SOURCE", "edited utils")
+    assert cache.key(tiny_training, x, y) != base  # the recipes' source code, as imported
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_function_source", lambda train: "def tiny_training(): edited")
+    assert cache.key(tiny_training, x, y) != base  # the training function's own source
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_settings", lambda: {"threads": [8, 8]})
+    assert cache.key(tiny_training, x, y) != base  # threads, determinism, backend, GPUs
     monkeypatch.undo()
     monkeypatch.setattr(machine, "library_versions", lambda: {"keras": "3.0.0"})
     assert cache.key(tiny_training, x, y) != base  # the libraries
@@ -126,7 +132,7 @@ def test_the_book_model_is_the_same_after_a_hit_and_a_miss_and_so_is_what_runs_n
         model, history = cache.trained(training.train_mnist_cnn, x, y, epochs=1, validation_data=(x[:64], y[:64]))
         # everything random that a notebook might draw next
         draws = [random.random(), np.random.random(), float(tf.random.uniform(())),
-                 float(keras.random.uniform(()))]
+                 float(keras.random.uniform(())), keras.layers.Dense(2).name]  # numbers and the next layer's name
         layer = keras.layers.Dense(2)
         layer.build((None, 3))
         draws.append(layer.kernel.numpy())
@@ -193,3 +199,23 @@ def test_no_partial_entry_is_left_behind_when_saving_fails(data, folder, monkeyp
     with pytest.raises(OSError, match="disk full"):
         cache.trained(tiny_training, *data)
     assert list(folder.iterdir()) == []
+
+
+def test_the_source_in_the_key_is_the_source_this_process_imported():
+    # an edit of utils/ after the import must not give models of the old code the new code's key
+    assert cache.IMPORTED_SOURCE == cache.source_digest()  # nobody edited utils/ during this test run
+    assert cache.key_parts(tiny_training, np.zeros(1), np.zeros(1))["source"] == cache.IMPORTED_SOURCE
+
+
+def test_an_entry_that_cannot_be_read_for_lack_of_permission_is_kept(data, folder, monkeypatch):
+    cache.trained(tiny_training, *data)
+    entry, = folder.iterdir()
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError("no")
+
+    monkeypatch.setattr(cache.Path, "read_text", refuse)
+    with pytest.raises(PermissionError):
+        cache.load(entry)
+    monkeypatch.undo()
+    assert cache.load(entry) is not None  # still there, still good

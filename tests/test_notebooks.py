@@ -60,13 +60,14 @@ def test_the_cache_chapters_are_in_the_book_in_this_order():
 def test_chapter_5_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_model_or_not(tmp_path, monkeypatch):
     """utils.cache's promise, on a real chapter: chapter 5 asks for exactly the model chapter 4 trained, and
     shows the same outputs whether it trains that model (a miss) or loads it (a hit)."""
-    session_cache = cache.cache_dir()  # this test run's cache: chapter 4's crash test has stored its model there
-    if not any(session_cache.glob("[!.]*")):  # no stored model: chapter 4's crash test did not run (e.g. -k)
-        run_reduced(CACHE_MODEL_CHAPTER, tmp_path / "chapter4.ipynb")
+    session_cache = cache.cache_dir()  # this test run's cache: chapter 4's crash test stored its model there
     monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))  # empty: inherited by the kernel of the first run
     (tmp_path / "miss").mkdir()
     missed = run_reduced(CACHE_CHAPTER, tmp_path / "miss" / "out.ipynb")
     entry, = (tmp_path / "cache").iterdir()  # the first run trained chapter 4's model and stored it
+    if not (session_cache / entry.name).exists():  # chapter 4's crash test did not run in this session (e.g. -k)
+        monkeypatch.setenv(cache.ENV, str(session_cache))
+        run_reduced(CACHE_MODEL_CHAPTER, tmp_path / "chapter4.ipynb")
     assert (session_cache / entry.name).exists(), \
         "chapter 5 asked the cache for another training than chapter 4's: it would train the model again"
     stored = (session_cache / entry.name).stat().st_ino

@@ -1,10 +1,11 @@
 """A cache of trained models, so that no chapter trains the same model twice.
 
 An entry is found by a key that hashes everything that decides the trained weights: the training
-function's name, the source code of the `utils` package (model builders, recipes), every argument
-(arrays by their dtype, shape and bytes, so the data selection is part of it), the versions of
-TensorFlow, Keras, NumPy and matplotlib, and the CPU fingerprint. Change any of them and the key
-changes, so a stale entry is never found. An entry holds the saved model, its training history and
+function's name and source, the source code of the `utils` package as this process imported it (model
+builders, recipes), every argument (arrays by their dtype, shape and bytes, so the data selection is part
+of it), the versions of TensorFlow, Keras, NumPy and matplotlib, the CPU fingerprint, the Keras backend,
+the GPUs, and the settings utils.repro makes (thread counts, op determinism). Change any of them and the
+key changes, so a stale entry is never found. An entry holds the saved model, its training history and
 a manifest with the SHA-256 of both files; an entry that is partial or damaged is deleted and the
 model retrained, never loaded.
 
@@ -18,6 +19,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -64,15 +66,50 @@ def source_digest():
     return digest.hexdigest()
 
 
+# The code this process runs is the code it imported: an edit of utils/ after the import must not give a
+# model trained with the old code the new code's key (restart the kernel to train with the edit).
+IMPORTED_SOURCE = source_digest()
+
+
+def _function_source(train):
+    """train's own source (a function defined in a notebook is covered too), or '' where Python has none."""
+    try:
+        return inspect.getsource(train)
+    except (OSError, TypeError):
+        return ""
+
+
+def _settings():
+    """What else changes the last bits of a training: Keras' backend, GPUs, TensorFlow's threads and determinism."""
+    import keras
+    import tensorflow as tf
+
+    return {"backend": keras.backend.backend(),
+            "gpus": [gpu.name for gpu in tf.config.list_physical_devices("GPU")],
+            "threads": [tf.config.threading.get_intra_op_parallelism_threads(),
+                        tf.config.threading.get_inter_op_parallelism_threads()],
+            "op_determinism": _op_determinism()}
+
+
+def _op_determinism():
+    """Whether tf.config.experimental.enable_op_determinism() is in force (TensorFlow has no public query)."""
+    try:
+        from tensorflow.python.framework import config as tf_config
+
+        return bool(tf_config.is_op_determinism_enabled())
+    except (ImportError, AttributeError):
+        return os.environ.get("TF_DETERMINISTIC_OPS", "") not in ("", "0", "false")
+
+
 def key_parts(train, *args, **kwargs):
     """Everything the key hashes, as a dict: what decides the weights of train(*args, **kwargs)."""
     if not callable(train):
         raise TypeError(f"`train` must be a function that returns (model, history); got {train!r}")
     bound = inspect.signature(train).bind(*args, **kwargs)  # positional or keyword: the same key
     bound.apply_defaults()
-    return {"train": f"{train.__module__}.{train.__qualname__}", "source": source_digest(),
-            "arguments": {name: describe(value) for name, value in bound.arguments.items()},
-            "versions": machine.library_versions(), "machine": machine.machine_fingerprint()}
+    return {"train": f"{train.__module__}.{train.__qualname__}", "train_source": _function_source(train),
+            "source": IMPORTED_SOURCE, "arguments": {name: describe(value) for name, value in bound.arguments.items()},
+            "versions": machine.library_versions(), "machine": machine.machine_fingerprint(), "settings": _settings()}
 
 
 def key(train, *args, **kwargs):
@@ -88,8 +125,9 @@ def trained(train, *args, **kwargs):
     """(model, history) of train(*args, **kwargs), which must return a Keras model and its history dict.
 
     A hit loads the stored model and history; a miss calls train, stores what it returned and returns it
-    loaded back from the store, so that a hit and a miss return the same thing. Either way the global
-    random state is then seeded from the key, so that what runs next draws the same random numbers.
+    loaded back from the store, so that a hit and a miss return the same thing. Either way Keras' session
+    is then cleared before the load (layer names created afterwards start afresh) and the global random
+    state is seeded from the arguments, so that what runs next draws the same random numbers and names.
     """
     import keras
 
@@ -97,12 +135,15 @@ def trained(train, *args, **kwargs):
     entry_key = _digest(parts)
     folder = cache_dir()
     entry = None if folder is None else folder / entry_key
-    found = None if entry is None else load(entry)
+    found = None
+    if entry is not None and entry.exists():
+        keras.backend.clear_session(free_memory=False)
+        found = load(entry)
     if found is None:
         model, history = train(*args, **kwargs)
         history = {name: [float(v) for v in values] for name, values in history.items()}
         found = (model, history) if entry is None else store(entry, model, history, parts)
-    keras.utils.set_random_seed(int(entry_key[:8], 16))
+    keras.utils.set_random_seed(int(_digest(parts["arguments"])[:8], 16))
     return found
 
 
@@ -115,13 +156,17 @@ def load(entry):
         return None
     try:
         manifest = json.loads((entry / MANIFEST).read_text())
+        if manifest.get("key_parts") is not None and _digest(manifest["key_parts"]) != entry.name:
+            raise ValueError("the manifest describes another training than the folder's name")
         for name in (MODEL, HISTORY):
             actual = hashlib.sha256((entry / name).read_bytes()).hexdigest()
             if actual != manifest["sha256"][name]:
                 raise ValueError(f"{name} has SHA-256 {actual[:12]}, the manifest says {manifest['sha256'][name][:12]}")
         history = json.loads((entry / HISTORY).read_text())
         model = keras.saving.load_model(entry / MODEL)
-    except Exception as error:  # any damage at all: never use the entry
+    except PermissionError:  # not damage: the entry may be fine, and must not be deleted
+        raise
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:  # damaged: never use it
         warnings.warn(f"damaged cache entry {entry} ({type(error).__name__}: {error}): deleted, training again",
                       stacklevel=3)
         shutil.rmtree(entry, ignore_errors=True)
@@ -148,6 +193,9 @@ def store(entry, model, history, parts=None):
                 raise
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+    import keras
+
+    keras.backend.clear_session(free_memory=False)  # as before a hit's load: names start afresh either way
     found = load(entry)
     if found is None:
         raise RuntimeError(f"the cache entry {entry} could not be read back right after it was written")

@@ -88,7 +88,7 @@ def stronger_cnn(conv_blocks=3, batch_norm=(), dropout=0.0, augment=None, filter
         The first two pool (28 -> 26 -> 13 -> 11 -> 5); a third works on the 5 x 5 maps without pooling.
     batch_norm: the blocks (numbered from 1) that normalize their convolution's output before its ReLU,
         e.g. (2, 3); () for none. Chapter 6 leaves out block 1: its maps are the largest (26 x 26 x 32
-        values per image), so normalizing them costs the most time.
+        values per image), so normalizing them moves the most bytes.
     dropout: rate of a Dropout layer before the output layer (0: none).
     augment: a layer applied to the input, e.g. augmentation(); None: no augmentation.
     With conv_blocks=1 and nothing else it has exactly mnist_cnn()'s layers.
