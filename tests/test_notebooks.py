@@ -81,5 +81,14 @@ def test_chapter_5_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_mo
 
 
 def _shown(cell):
-    """What a reader sees of a code cell: its streams and every representation of its results, figures included."""
-    return [(out.get("name"), out.get("text"), out.get("data")) for out in cell.outputs]
+    """What a reader sees of a code cell: its streams and every representation of its results, figures included.
+
+    Consecutive pieces of one stream are joined: how the kernel happens to chunk its stdout is not output.
+    """
+    shown = []
+    for out in cell.outputs:
+        if out.get("output_type") == "stream" and shown and shown[-1][0] == out.get("name"):
+            shown[-1] = (shown[-1][0], shown[-1][1] + out.get("text", ""), None)
+        else:
+            shown.append((out.get("name"), out.get("text"), out.get("data")))
+    return shown
