@@ -161,7 +161,6 @@ def layers_part(repeats):
 
 def remedies_part(n_train, copies, rounds):
     """Chapter 7's remedies on n_train digits: every variant compiled `copies` times, all copies timed in turns."""
-    import keras
     import numpy as np
 
     from utils import data, models, perf, repro
@@ -170,23 +169,14 @@ def remedies_part(n_train, copies, rounds):
     (x, y), _ = data.load_mnist(n_train=n_train)
     variants = {"book": (models.mnist_cnn, 128, 1), "ReLU after pooling": (models.mnist_cnn_relu_after_pool, 128, 1),
                 "8 steps per call": (models.mnist_cnn, 128, 8), "batches of 256": (models.mnist_cnn, 256, 1)}
-    built, epochs = {}, {}
-    for copy in range(copies):
-        for name, (build, batch_size, steps) in variants.items():
-            keras.utils.set_random_seed(0)
-            built[name, copy] = model = build()
-            model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", steps_per_execution=steps)
-            epochs[name, copy] = lambda m=model, b=batch_size: m.fit(x, y, batch_size=b, shuffle=False, verbose=0)
-    seconds = perf.interleaved_seconds(epochs, rounds=rounds)
-    book = [seconds["book", c] for c in range(copies)]
+    seconds, same = perf.training_variants_seconds(variants, x, y, copies=copies, rounds=rounds)
+    book = seconds["book"]
     spread = max(book) / min(book)
     print(f"\nRemedies: one epoch of {n_train:,} digits, {copies} copies of each variant, {rounds} timed rounds in turns")
     print(f"{'variant':22}{'median s':>9}{'speed-up':>10}  {'copies':24}same weights as the book")
-    for name in variants:
-        times = [seconds[name, c] for c in range(copies)]
-        same = all(np.array_equal(a, b) for a, b in zip(built[name, 0].get_weights(), built["book", 0].get_weights()))
+    for name, times in seconds.items():
         print(f"{name:22}{np.median(times):9.2f}{np.median(book) / np.median(times):9.2f}x  "
-              f"{' '.join(f'{t:.2f}' for t in times):24}{same}")
+              f"{' '.join(f'{t:.2f}' for t in times):24}{same[name]}")
     print(f"the book's own copies are {spread:.2f}x apart: a remedy wins only if it is faster than that")
     return seconds
 

@@ -102,3 +102,13 @@ def test_memory_bytes_per_second_is_positive_and_rejects_tiny_sizes():
     assert perf.memory_bytes_per_second(2 ** 20, repeats=1) > 0
     with pytest.raises(ValueError, match="`n_bytes` must be an integer >= 1024"):
         perf.memory_bytes_per_second(10)
+
+
+def test_training_variants_seconds_times_every_copy_and_checks_the_weights():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 64)
+    variants = {"book": (models.mnist_cnn, 32, 1), "2 steps per call": (models.mnist_cnn, 32, 2),
+                "batches of 64": (models.mnist_cnn, 64, 1)}
+    seconds, same = perf.training_variants_seconds(variants, x, y, copies=2, rounds=1)
+    assert set(seconds) == set(variants) and all(len(t) == 2 and min(t) > 0 for t in seconds.values())
+    assert same == {"book": True, "2 steps per call": True, "batches of 64": False}  # other batches, other weights

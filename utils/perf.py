@@ -77,6 +77,32 @@ def interleaved_seconds(functions, rounds=5, warmup=1):
     return {name: float(np.median(values)) for name, values in times.items()}
 
 
+def training_variants_seconds(variants, x, y, copies=3, rounds=2, seed=0, reference="book"):
+    """Time one epoch of model.fit on (x, y) (integer labels) for each training variant, honestly.
+
+    variants: {name: (build, batch_size, steps_per_execution)}, build() returning an uncompiled model.
+    Each variant is built and compiled `copies` times from `seed` (the same copy of a model can keep a speed
+    of its own), every copy trains on the same batches in the same order (shuffle=False), and all copies
+    take turns (interleaved_seconds). Returns ({name: [seconds of each copy]}, {name: True if its copies
+    end with exactly the weights of the `reference` variant}).
+    """
+    import keras
+
+    copies = check_int(copies, "copies")
+    models, epochs = {}, {}
+    for copy in range(copies):
+        for name, (build, batch_size, steps) in variants.items():
+            keras.utils.set_random_seed(seed)
+            models[name, copy] = model = build()
+            model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", steps_per_execution=steps)
+            epochs[name, copy] = lambda m=model, b=batch_size: m.fit(x, y, batch_size=b, shuffle=False, verbose=0)
+    seconds = interleaved_seconds(epochs, rounds=rounds)
+    same = {name: all(np.array_equal(a, b) for a, b in zip(models[name, 0].get_weights(),
+                                                           models[reference, 0].get_weights()))
+            for name in variants}
+    return {name: [seconds[name, c] for c in range(copies)] for name in variants}, same
+
+
 def layer_seconds(model, x, repeats=5):
     """Median seconds of each layer alone on the batch x (N, H, W, C), as a training step runs it:
     {layer name: (forward, forward + backward)}. Backward: the gradients of the layer's weights and, for
