@@ -20,3 +20,41 @@ def report_max_diff(label, actual, expected, atol):
     print(f"{label}: max |difference| = {diff:.1e} (tolerance {atol:.0e})")
     if not diff <= atol:
         raise AssertionError(f"{label}: max |difference| {diff:.3e} exceeds the tolerance {atol:.0e}")
+
+
+def relative_error(actual, expected):
+    """max |actual - expected| / max |expected|: the largest difference in units of the largest value."""
+    scale = np.max(np.abs(np.asarray(expected, dtype=np.float64)))
+    return max_abs_diff(actual, expected) / scale if scale > 0 else max_abs_diff(actual, expected)
+
+
+def report_relative_error(label, actual, expected, rtol):
+    """Print `label: relative error = e (tolerance rtol)` and fail unless e <= rtol (the mantissa is masked for nbval)."""
+    error = relative_error(actual, expected)
+    print(f"{label}: relative error = {error:.1e} (tolerance {rtol:.0e})")
+    if not error <= rtol:
+        raise AssertionError(f"{label}: relative error {error:.3e} exceeds the tolerance {rtol:.0e}")
+    return error
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central-difference gradient of the scalar function f at x, one entry at a time: (f(x + eps) - f(x - eps)) / 2 eps.
+
+    x must be float64: float32's rounding error (1e-7 relative) divided by a small eps would swamp the
+    difference. Costs 2 * x.size calls of f, so use it on small arrays only.
+    """
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(f"`x` must be float64 for finite differences; got dtype {x.dtype}")
+    if not eps > 0:
+        raise ValueError(f"`eps` must be a positive step; got {eps!r}")
+    x, grad = x.copy(), np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + eps
+        f_plus = f(x)
+        x[index] = saved - eps
+        f_minus = f(x)
+        x[index] = saved
+        grad[index] = (f_plus - f_minus) / (2 * eps)
+    return grad

@@ -4,6 +4,8 @@ Images are NHWC: (batch, height, width, channels). Kernels are laid out as in Ke
 (kernel_height, kernel_width, in_channels, out_channels). These functions favour
 readability over speed; each one is checked against TensorFlow/Keras in ``tests/``.
 """
+import functools
+
 import numpy as np
 
 from utils.validation import check_int
@@ -250,6 +252,151 @@ def batch_norm(x, gamma, beta, mean=None, variance=None, epsilon=1e-3):
         if np.shape(value) != (channels,):
             raise ValueError(f"`{name}` must hold one value per channel, shape ({channels},); got shape {np.shape(value)}")
     return (gamma * (x - mean) / np.sqrt(np.asarray(variance) + epsilon) + beta).astype(x.dtype)
+
+
+# --- backward passes: the gradient of a loss with respect to each operation's inputs and weights -----
+# Each takes the forward pass's inputs and `grad`, the gradient of the loss with respect to the
+# operation's output (the "upstream" gradient, same shape as the output), and returns gradients with
+# the shapes of the inputs. Chapter 5 checks each against tf.GradientTape and finite differences.
+
+def conv2d_backward(x, kernel, grad, strides=1, padding="valid", input_gradient=True):
+    """Gradients (dx, dkernel, dbias) of conv2d(x, kernel, bias, strides, padding) for upstream grad (N, out_h, out_w, C_out).
+
+    dkernel: cross-correlation of the (padded) input with grad, summed over the batch;
+    dx: the *full* convolution of grad (spread apart by the strides) with the flipped kernel;
+    dbias: grad summed over N, H and W. input_gradient=False skips dx (None): a first layer's input is data.
+    """
+    x, kernel, _, (sh, sw), (out_h, out_w) = _conv_setup(x, kernel, None, strides, padding)
+    kh, kw, c_in, c_out = kernel.shape
+    grad = _check_grad(grad, (x.shape[0], out_h, out_w, c_out), "conv2d")
+    windows = np.lib.stride_tricks.sliding_window_view(pad2d(x, (kh, kw), (sh, sw), padding), (kh, kw), axis=(1, 2))
+    windows = windows[:, ::sh, ::sw][:, :out_h, :out_w]  # (N, out_h, out_w, C_in, kh, kw)
+    dkernel = np.tensordot(windows, grad, axes=([0, 1, 2], [0, 1, 2])).transpose(1, 2, 0, 3)  # (kh, kw, C_in, C_out)
+    dbias = grad.sum(axis=(0, 1, 2))
+    if not input_gradient:
+        return None, dkernel, dbias
+    spread = np.zeros((x.shape[0], (out_h - 1) * sh + 1, (out_w - 1) * sw + 1, c_out), dtype=grad.dtype)
+    spread[:, ::sh, ::sw] = grad  # stride s: s - 1 zeros between upstream values
+    full = np.pad(spread, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)))  # 'full': every partial overlap
+    dx_padded = conv2d_fast(full, kernel[::-1, ::-1].transpose(0, 1, 3, 2))  # flipped, C_out in, C_in out
+    (top, bottom), (left, right) = _padding_amounts(x.shape, (kh, kw), (sh, sw), padding)
+    rows, cols = x.shape[1] + top + bottom, x.shape[2] + left + right
+    dx_padded = np.pad(dx_padded, ((0, 0), (0, rows - dx_padded.shape[1]), (0, cols - dx_padded.shape[2]), (0, 0)))
+    return dx_padded[:, top:top + x.shape[1], left:left + x.shape[2]], dkernel, dbias  # pixels no window read: 0
+
+
+def dense_backward(x, kernel, grad):
+    """Gradients (dx, dkernel, dbias) of dense(x, kernel, bias) for upstream grad (N, D_out): g·Wᵀ, xᵀ·g, Σ g."""
+    x, kernel = _as_array(x, "x", 2), _as_array(kernel, "kernel", 2)
+    if kernel.shape[0] != x.shape[1]:
+        raise ValueError(f"`kernel` has {kernel.shape[0]} input rows but `x` has {x.shape[1]} features; "
+                         "kernel shape must be (input_features, units)")
+    grad = _check_grad(grad, (x.shape[0], kernel.shape[1]), "dense")
+    return grad @ kernel.T, x.T @ grad, grad.sum(axis=0)
+
+
+def relu_backward(x, grad):
+    """Gradient of relu at its input x for upstream grad (same shape): grad where x > 0, else 0 (also at 0)."""
+    x = _as_float(relu(x))
+    return _check_grad(grad, x.shape, "relu") * (x > 0)
+
+
+def flatten_backward(grad, input_shape):
+    """Gradient of flatten for upstream grad (N, D): grad reshaped to the input's shape (N, ...)."""
+    input_shape = tuple(check_int(n, "input_shape") for n in input_shape)
+    if len(input_shape) < 2:
+        raise ValueError(f"`input_shape` must have a batch axis and at least one more; got {input_shape}")
+    return _check_grad(grad, (input_shape[0], int(np.prod(input_shape[1:]))), "flatten").reshape(input_shape)
+
+
+def softmax_crossentropy_backward(y_true, probabilities):
+    """Gradient of the batch's mean cross-entropy with respect to the logits: (softmax - y_true) / N; (N, C) in and out."""
+    y_true, probabilities = _as_array(y_true, "y_true", 2), _as_array(probabilities, "probabilities", 2)
+    if y_true.shape != probabilities.shape:
+        raise ValueError(f"`y_true` {y_true.shape} and `probabilities` {probabilities.shape} must have the same "
+                         "shape (one-hot labels)")
+    return (probabilities - y_true) / y_true.shape[0]
+
+
+def softmax_jacobian(probabilities):
+    """Jacobian of softmax at its output p (N, C): (N, C, C), entry [n, i, j] = dp_i/dz_j = p_i (δ_ij - p_j)."""
+    p = _as_array(probabilities, "probabilities", 2)
+    return p[:, :, None] * (np.eye(p.shape[1], dtype=p.dtype) - p[:, None, :])
+
+
+def max_pool2d_fast(x, pool_size=2, strides=None, padding="valid"):
+    """max_pool2d with a loop over the pool_size offsets instead of the output pixels: the same numbers, fast."""
+    xp, pool, strides, (out_h, out_w), _ = _pool_setup(x, pool_size, strides, padding, fill=-np.inf)
+    return functools.reduce(np.maximum, (view for _, view in _pool_views(xp, pool, strides, (out_h, out_w))))
+
+
+def max_pool2d_backward(x, grad, pool_size=2, strides=None, padding="valid"):
+    """Gradient of max_pool2d at x (N, H, W, C) for upstream grad: each window's gradient goes to its maximum.
+
+    Ties: to the first maximum in the window, scanning rows top to bottom and each row left to right, as
+    TensorFlow does. Overlapping windows add up their gradients.
+    """
+    xp, pool, strides, out_size, crop = _pool_setup(x, pool_size, strides, padding, fill=-np.inf)
+    grad = _check_grad(grad, (xp.shape[0], *out_size, xp.shape[3]), "max_pool2d")
+    y = max_pool2d_fast(x, pool_size, strides, padding)
+    taken, dx = np.zeros(y.shape, dtype=bool), np.zeros(xp.shape, dtype=grad.dtype)
+    for where, view in _pool_views(xp, pool, strides, out_size):  # offsets in row-major order
+        first = (view == y) & ~taken
+        taken |= first
+        dx[where] += np.where(first, grad, 0)
+    return dx[crop]
+
+
+def avg_pool2d_backward(x, grad, pool_size=2, strides=None, padding="valid"):
+    """Gradient of avg_pool2d at x (N, H, W, C) for upstream grad: each window's gradient shared equally by its
+    real pixels (with padding='same' the padded ones do not count, as in the forward pass)."""
+    xp, pool, strides, out_size, crop = _pool_setup(x, pool_size, strides, padding, fill=0)
+    grad = _check_grad(grad, (xp.shape[0], *out_size, xp.shape[3]), "avg_pool2d")
+    real = np.zeros(xp.shape[1:3], dtype=grad.dtype)
+    real[crop[1:3]] = 1
+    count = sum(view for _, view in _pool_views(real[None, :, :, None], pool, strides, out_size))  # (1, h, w, 1)
+    dx = np.zeros(xp.shape, dtype=grad.dtype)
+    for where, _ in _pool_views(xp, pool, strides, out_size):
+        dx[where] += grad / count
+    return dx[crop]
+
+
+def _pool_setup(x, pool_size, strides, padding, fill):
+    """x padded with `fill` as a pooling layer pads it, (ph, pw), (sh, sw), (out_h, out_w) and the crop back to x."""
+    x = _check_nhwc(x, "x")
+    pool = _pair(pool_size, "pool_size")
+    strides = pool if strides is None else _pair(strides, "strides")
+    (top, bottom), (left, right) = _padding_amounts(x.shape, pool, strides, padding)
+    out_size = tuple(conv_output_size(x.shape[a], pool[a - 1], strides[a - 1], padding) for a in (1, 2))
+    xp = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill)
+    return xp, pool, strides, out_size, (slice(None), slice(top, top + x.shape[1]), slice(left, left + x.shape[2]))
+
+
+def _pool_views(xp, pool, strides, out_size):
+    """For each offset (a, b) of a pooling window, row-major: (index, view) of that pixel of every window."""
+    (ph, pw), (sh, sw), (out_h, out_w) = pool, strides, out_size
+    for a in range(ph):
+        for b in range(pw):
+            where = (slice(None), slice(a, a + (out_h - 1) * sh + 1, sh), slice(b, b + (out_w - 1) * sw + 1, sw))
+            yield where, xp[where]
+
+
+def _padding_amounts(shape, kernel_size, strides, padding):
+    """((top, bottom), (left, right)) zero padding of NHWC `shape` for a window kernel_size moved by strides."""
+    if _check_padding(padding) == "valid":
+        return (0, 0), (0, 0)
+    return tuple(same_padding(shape[a], kernel_size[a - 1], strides[a - 1]) for a in (1, 2))
+
+
+def _check_grad(grad, expected_shape, operation):
+    """The upstream gradient as a float array of the operation's output shape, or an error saying which."""
+    arr = np.asarray(grad)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"`grad` must be a floating-point array (the gradient of a loss); got dtype {arr.dtype}")
+    if arr.shape != tuple(expected_shape):
+        raise ValueError(f"`grad` must have the shape of {operation}'s output, {tuple(expected_shape)}; "
+                         f"got {arr.shape}")
+    return arr
 
 
 def edge_kernels():

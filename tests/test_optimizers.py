@@ -1,0 +1,80 @@
+"""utils.optimizers: hand-checkable steps, equality with keras.optimizers step after step, and clear errors."""
+import keras
+import numpy as np
+import pytest
+
+from utils import optimizers
+
+RNG = np.random.default_rng(0)
+
+
+def test_sgd_step_by_hand():
+    w = np.array([1.0, 2.0], dtype="float32")
+    optimizers.SGD(learning_rate=0.5).apply([w], [np.array([2.0, -4.0], dtype="float32")])
+    np.testing.assert_array_equal(w, [0.0, 4.0])  # w - 0.5 g
+
+
+def test_momentum_keeps_moving_when_the_gradient_is_zero():
+    w, sgd = np.array([0.0], dtype="float32"), optimizers.SGD(learning_rate=1.0, momentum=0.5)
+    sgd.apply([w], [np.array([1.0], dtype="float32")])  # v = -1, w = -1
+    sgd.apply([w], [np.array([0.0], dtype="float32")])  # v = 0.5 * -1 = -0.5, w = -1.5
+    np.testing.assert_array_equal(w, [-1.5])
+
+
+def test_adams_first_step_moves_every_weight_by_about_the_learning_rate():
+    # m = 0.1 g, v = 0.001 g²; alpha = lr sqrt(0.001) / 0.1, so the step is lr * g / (|g| + epsilon / sqrt(0.001))
+    w = np.zeros(3, dtype="float32")
+    optimizers.Adam(learning_rate=0.01).apply([w], [np.array([1e-3, -5.0, 1e3], dtype="float32")])
+    np.testing.assert_allclose(w, [-0.01, 0.01, -0.01], rtol=5e-3)  # 1e-3: 0.3 % less, from epsilon
+
+
+def keras_and_ours(keras_optimizer, ours, shapes, steps, dtype="float32"):
+    """Run keras_optimizer and ours side by side on the same random gradients; return both weight lists."""
+    start = [RNG.normal(size=shape).astype(dtype) for shape in shapes]
+    variables = [keras.Variable(w) for w in start]
+    weights = [w.copy() for w in start]
+    for _ in range(steps):
+        gradients = [RNG.normal(size=shape).astype(dtype) * 10.0 ** RNG.integers(-6, 2) for shape in shapes]
+        keras_optimizer.apply(gradients, variables)
+        ours.apply(weights, gradients)
+    return [np.asarray(v) for v in variables], weights
+
+
+@pytest.mark.parametrize("make_keras, make_ours", [
+    (lambda: keras.optimizers.SGD(), lambda: optimizers.SGD()),
+    (lambda: keras.optimizers.SGD(0.1, momentum=0.9), lambda: optimizers.SGD(0.1, momentum=0.9)),
+    (lambda: keras.optimizers.Adam(), lambda: optimizers.Adam()),
+    (lambda: keras.optimizers.Adam(0.01, beta_1=0.5, beta_2=0.9, epsilon=1e-3),
+     lambda: optimizers.Adam(0.01, beta_1=0.5, beta_2=0.9, epsilon=1e-3)),
+], ids=["sgd", "momentum", "adam", "adam-settings"])
+@pytest.mark.parametrize("steps", [1, 20])
+def test_each_step_equals_keras(make_keras, make_ours, steps):
+    expected, actual = keras_and_ours(make_keras(), make_ours(), [(3, 3, 1, 4), (4,), (7, 5)], steps)
+    for a, b in zip(actual, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)  # float32: Keras' fused kernels may round differently
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: optimizers.SGD(learning_rate=0), "`learning_rate` must be a positive number"),
+    (lambda: optimizers.SGD(momentum=1.5), r"`momentum` must be a number in \[0, 1\]"),
+    (lambda: optimizers.Adam(beta_1=1.0), r"`beta_1` must be a number in \[0, 1\)"),
+    (lambda: optimizers.Adam(epsilon=-1e-7), "`epsilon` must be a positive number"),
+    (lambda: optimizers.Adam(learning_rate="0.1"), "`learning_rate` must be a positive number"),
+])
+def test_bad_settings_are_rejected(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("weights, gradients, error, message", [
+    ([np.zeros(2)], [np.zeros(2), np.zeros(2)], ValueError, "got 1 `weights` but 2 `gradients`"),
+    ([np.zeros(2)], [np.zeros(3)], ValueError, r"`gradients\[0\]` has shape \(3,\) but `weights\[0\]` has shape \(2,\)"),
+    ([np.zeros(2, dtype=int)], [np.zeros(2)], TypeError, r"`weights\[0\]` must be a floating-point NumPy array"),
+    ([[0.0, 0.0]], [np.zeros(2)], TypeError, r"`weights\[0\]` must be a floating-point NumPy array"),
+    ([np.zeros(2)], [np.array(["a", "b"])], TypeError, r"`gradients\[0\]` must be floating-point"),
+    ([], [], ValueError, "an optimizer needs at least one weight"),
+])
+@pytest.mark.parametrize("optimizer", [optimizers.SGD, optimizers.Adam])
+def test_bad_weights_or_gradients_are_rejected(optimizer, weights, gradients, error, message):
+    with pytest.raises(error, match=message):
+        optimizer().apply(weights, gradients)

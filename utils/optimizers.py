@@ -1,0 +1,93 @@
+"""Optimizers from scratch, with Keras' exact update rules: one step of each equals keras.optimizers'.
+
+Each optimizer updates a list of NumPy weight arrays in place from a list of gradients of the same shapes,
+computing in the weights' dtype (float32 for the book's models), in the order Keras computes.
+"""
+import numpy as np
+
+from utils.validation import check_int
+
+
+class SGD:
+    """keras.optimizers.SGD: w -= learning_rate * g; with momentum, v = momentum * v - learning_rate * g; w += v."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0):
+        self.learning_rate = _check_rate(learning_rate, "learning_rate")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+            raise ValueError(f"`momentum` must be a number in [0, 1]; got {momentum!r}")
+        self.momentum, self.velocities, self.iterations = momentum, None, 0
+
+    def apply(self, weights, gradients):
+        """Update `weights` (list of arrays) in place with one step along `gradients`."""
+        _check_pairs(weights, gradients)
+        if self.momentum and self.velocities is None:
+            self.velocities = [np.zeros_like(w) for w in weights]
+        for k, (w, g) in enumerate(zip(weights, gradients)):
+            lr, g = w.dtype.type(self.learning_rate), g.astype(w.dtype, copy=False)
+            if self.momentum:
+                v = self.velocities[k]
+                v[...] = v * w.dtype.type(self.momentum) - g * lr
+                w += v
+            else:
+                w -= g * lr
+        self.iterations += 1
+
+
+class Adam:
+    """keras.optimizers.Adam (Kingma & Ba 2015, with Keras' placement of epsilon):
+
+        m = m + (g - m) * (1 - beta_1)        v = v + (g² - v) * (1 - beta_2)
+        alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        w = w - m * alpha / (sqrt(v) + epsilon)
+
+    The bias correction is folded into alpha, so epsilon is added to the uncorrected sqrt(v): the paper's
+    "epsilon hat" form, which differs from adding epsilon to the corrected sqrt(v̂) in the first steps.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        self.learning_rate = _check_rate(learning_rate, "learning_rate")
+        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise ValueError(f"`{name}` must be a number in [0, 1); got {value!r}")
+        self.beta_1, self.beta_2 = beta_1, beta_2
+        self.epsilon = _check_rate(epsilon, "epsilon")
+        self.momentums = self.velocities = None
+        self.iterations = 0
+
+    def apply(self, weights, gradients):
+        """Update `weights` (list of arrays) in place with one Adam step along `gradients`."""
+        _check_pairs(weights, gradients)
+        if self.momentums is None:
+            self.momentums = [np.zeros_like(w) for w in weights]
+            self.velocities = [np.zeros_like(w) for w in weights]
+        for w, g, m, v in zip(weights, gradients, self.momentums, self.velocities):
+            f = w.dtype.type  # Keras casts every constant to the weight's dtype
+            g, t = g.astype(w.dtype, copy=False), f(self.iterations + 1)
+            alpha = f(self.learning_rate) * np.sqrt(1 - f(self.beta_2) ** t) / (1 - f(self.beta_1) ** t)
+            m += (g - m) * f(1 - self.beta_1)
+            v += (np.square(g) - v) * f(1 - self.beta_2)
+            w -= m * alpha / (np.sqrt(v) + f(self.epsilon))
+        self.iterations += 1
+
+
+def _check_rate(value, name):
+    """A positive number (learning rate, epsilon), or a ValueError naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value > 0:
+        raise ValueError(f"`{name}` must be a positive number; got {value!r}")
+    return float(value)
+
+
+def _check_pairs(weights, gradients):
+    """Weights and gradients: lists of the same length, floating-point arrays of matching shapes."""
+    if len(weights) != len(gradients):
+        raise ValueError(f"got {len(weights)} `weights` but {len(gradients)} `gradients`; pass one gradient per weight")
+    for k, (w, g) in enumerate(zip(weights, gradients)):
+        if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.floating):
+            raise TypeError(f"`weights[{k}]` must be a floating-point NumPy array (updated in place); got {type(w).__name__}"
+                            f"{' of dtype ' + str(w.dtype) if isinstance(w, np.ndarray) else ''}")
+        g = np.asarray(g)
+        if not np.issubdtype(g.dtype, np.floating):
+            raise TypeError(f"`gradients[{k}]` must be floating-point; got dtype {g.dtype}")
+        if g.shape != w.shape:
+            raise ValueError(f"`gradients[{k}]` has shape {g.shape} but `weights[{k}]` has shape {w.shape}")
+    check_int(len(weights), "len(weights)", hint="(an optimizer needs at least one weight)")
