@@ -13,15 +13,6 @@ X = np.arange(9.0).reshape(1, 3, 3, 1)  # [[0, 1, 2], [3, 4, 5], [6, 7, 8]], as 
 K = np.array([[0.0, 1.0], [2.0, 3.0]]).reshape(2, 2, 1, 1)
 
 
-def tape_gradients(forward, inputs, upstream):
-    """Gradients of sum(forward(*inputs) * upstream) with respect to every input, by tf.GradientTape."""
-    tensors = [tf.constant(a) for a in inputs]
-    with tf.GradientTape() as tape:
-        tape.watch(tensors)
-        loss = tf.reduce_sum(forward(*tensors) * upstream)
-    return [g.numpy() for g in tape.gradient(loss, tensors)]
-
-
 # --- convolution ----------------------------------------------------------------------------
 
 def test_conv2d_backward_by_hand():
@@ -57,7 +48,7 @@ def test_conv2d_backward_equals_tensorflow(size, kernel_size, strides, padding):
     bias = RNG.normal(size=4)
     upstream = RNG.normal(size=ops.conv2d_fast(x, kernel, bias, strides, padding).shape)
     dx, dkernel, dbias = ops.conv2d_backward(x, kernel, upstream, strides, padding)
-    expected = tape_gradients(lambda a, k, b: tf.nn.conv2d(a, k, strides, padding.upper()) + b, [x, kernel, bias], upstream)
+    expected = checks.tape_gradients(lambda a, k, b: tf.nn.conv2d(a, k, strides, padding.upper()) + b, [x, kernel, bias], upstream)
     for actual, wanted in zip((dx, dkernel, dbias), expected):
         np.testing.assert_allclose(actual, wanted, rtol=1e-10, atol=1e-10)
 
@@ -108,7 +99,7 @@ def test_dense_backward_by_hand():
 def test_dense_backward_equals_tensorflow(n, d_in, d_out):
     x, kernel, bias = RNG.normal(size=(n, d_in)), RNG.normal(size=(d_in, d_out)), RNG.normal(size=d_out)
     upstream = RNG.normal(size=(n, d_out))
-    expected = tape_gradients(lambda a, k, b: a @ k + b, [x, kernel, bias], upstream)
+    expected = checks.tape_gradients(lambda a, k, b: a @ k + b, [x, kernel, bias], upstream)
     for actual, wanted in zip(ops.dense_backward(x, kernel, upstream), expected):
         np.testing.assert_allclose(actual, wanted, rtol=1e-10, atol=1e-10)
 
@@ -123,14 +114,14 @@ def test_dense_backward_rejects_mismatched_shapes():
 def test_relu_backward_passes_gradient_only_where_the_input_was_positive_and_not_at_zero():
     x = np.array([-1.0, 0.0, 2.0])
     np.testing.assert_array_equal(ops.relu_backward(x, np.array([5.0, 5.0, 5.0])), [0, 0, 5])
-    np.testing.assert_array_equal(ops.relu_backward(x, np.ones(3)), tape_gradients(tf.nn.relu, [x], np.ones(3))[0])
+    np.testing.assert_array_equal(ops.relu_backward(x, np.ones(3)), checks.tape_gradients(tf.nn.relu, [x], np.ones(3))[0])
 
 
 def test_flatten_backward_restores_the_input_shape_in_keras_order():
     x = RNG.normal(size=(2, 3, 3, 2))
     upstream = RNG.normal(size=(2, 18))
     np.testing.assert_array_equal(ops.flatten_backward(upstream, x.shape),
-                                  tape_gradients(lambda a: tf.reshape(a, (2, -1)), [x], upstream)[0])
+                                  checks.tape_gradients(lambda a: tf.reshape(a, (2, -1)), [x], upstream)[0])
     with pytest.raises(ValueError, match=r"`grad` must have the shape of flatten's output, \(2, 18\)"):
         ops.flatten_backward(np.ones((2, 17)), x.shape)
 
@@ -138,7 +129,7 @@ def test_flatten_backward_restores_the_input_shape_in_keras_order():
 def test_softmax_crossentropy_backward_is_probabilities_minus_labels_over_n():
     np.testing.assert_allclose(ops.softmax_crossentropy_backward([[0.0, 1.0]], [[0.25, 0.75]]), [[0.25, -0.25]])
     logits, y = RNG.normal(size=(5, 10)), np.eye(10)[RNG.integers(0, 10, 5)]
-    expected = tape_gradients(lambda z: tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, z)), [logits], 1.0)[0]
+    expected = checks.tape_gradients(lambda z: tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, z)), [logits], 1.0)[0]
     np.testing.assert_allclose(ops.softmax_crossentropy_backward(y, ops.softmax(logits)), expected, rtol=1e-12)
     with pytest.raises(ValueError, match="must have the same shape"):
         ops.softmax_crossentropy_backward(np.ones((2, 3)), np.ones((2, 4)))
@@ -164,7 +155,7 @@ def test_max_pool2d_backward_routes_each_window_to_its_maximum_and_ties_to_the_f
                                                    [0, 0, 0, 0],
                                                    [0, 30, 40, 0],
                                                    [0, 0, 0, 0]])
-    np.testing.assert_array_equal(dx, tape_gradients(lambda a: tf.nn.max_pool2d(a, 2, 2, "VALID"), [x],
+    np.testing.assert_array_equal(dx, checks.tape_gradients(lambda a: tf.nn.max_pool2d(a, 2, 2, "VALID"), [x],
                                                      np.array([[10.0, 20.0], [30.0, 40.0]]).reshape(1, 2, 2, 1))[0])
 
 
@@ -180,7 +171,7 @@ def test_pool_backward_equals_tensorflow(size, pool_size, strides, padding):
     for ours, theirs, forward in ((ops.max_pool2d_backward, tf.nn.max_pool2d, ops.max_pool2d),
                                   (ops.avg_pool2d_backward, tf.nn.avg_pool2d, ops.avg_pool2d)):
         upstream = RNG.normal(size=forward(x, pool_size, strides, padding).shape)
-        expected = tape_gradients(lambda a: theirs(a, window, step, padding.upper()), [x], upstream)[0]
+        expected = checks.tape_gradients(lambda a: theirs(a, window, step, padding.upper()), [x], upstream)[0]
         np.testing.assert_allclose(ours(x, upstream, pool_size, strides, padding), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -211,6 +202,13 @@ def test_numerical_gradient_of_a_quadratic_is_exact_by_hand():
     # d/dx of sum(x²) is 2x; central differences are exact for a quadratic up to rounding
     np.testing.assert_allclose(checks.numerical_gradient(lambda a: (a ** 2).sum(), np.array([1.0, -2.0, 3.0])),
                                [2, -4, 6], rtol=1e-8)
+
+
+def test_numerical_gradients_of_a_product_with_the_upstream_gradient():
+    x, kernel, upstream = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 2)), RNG.normal(size=(2, 2))
+    dx, dkernel = checks.numerical_gradients(ops.dense, [x, kernel], upstream)
+    np.testing.assert_allclose(dx, upstream @ kernel.T, rtol=1e-7)
+    np.testing.assert_allclose(dkernel, x.T @ upstream, rtol=1e-7)
 
 
 def test_numerical_gradient_insists_on_float64():

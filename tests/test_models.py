@@ -55,7 +55,7 @@ def test_mnist_cnn_hidden_units():
     assert model.count_params() == 320 + (5408 * 256 + 256) + (256 * 10 + 10)
 
 
-# --- the stronger model of chapter 6, built one change at a time --------------------------------
+# --- the stronger model of chapter 7, built one change at a time --------------------------------
 
 def layer_summary(model):
     return [(type(layer), layer.output.shape, layer.count_params()) for layer in model.layers]

@@ -8,9 +8,9 @@ from utils import cache
 
 NOTEBOOKS = toc_notebooks()
 TABLE = reduced_parameters()
-# Chapter 5 loads chapter 4's model from the cache of trained models. Its crash test is the cache test at the
+# Chapter 6 loads chapter 4's model from the cache of trained models. Its crash test is the cache test at the
 # end of this file, which runs it twice, once training that model (a miss) and once loading it (a hit).
-CACHE_CHAPTER = "chapters/05_what_the_network_learned.ipynb"
+CACHE_CHAPTER = "chapters/06_what_the_network_learned.ipynb"
 CACHE_MODEL_CHAPTER = "chapters/04_mnist_cnn.ipynb"  # trains the model that CACHE_CHAPTER loads
 
 
@@ -58,7 +58,7 @@ def test_the_cache_chapters_are_in_the_book_in_this_order():
 
 
 def test_chapter_5_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_model_or_not(tmp_path, monkeypatch):
-    """utils.cache's promise, on a real chapter: chapter 5 asks for exactly the model chapter 4 trained, and
+    """utils.cache's promise, on a real chapter: chapter 6 asks for exactly the model chapter 4 trained, and
     shows the same outputs whether it trains that model (a miss) or loads it (a hit)."""
     session_cache = cache.cache_dir()  # this test run's cache: chapter 4's crash test stored its model there
     monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))  # empty: inherited by the kernel of the first run
@@ -69,7 +69,7 @@ def test_chapter_5_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_mo
         monkeypatch.setenv(cache.ENV, str(session_cache))
         run_reduced(CACHE_MODEL_CHAPTER, tmp_path / "chapter4.ipynb")
     assert (session_cache / entry.name).exists(), \
-        "chapter 5 asked the cache for another training than chapter 4's: it would train the model again"
+        "chapter 6 asked the cache for another training than chapter 4's: it would train the model again"
     stored = (session_cache / entry.name).stat().st_ino
     monkeypatch.setenv(cache.ENV, str(session_cache))
     (tmp_path / "hit").mkdir()

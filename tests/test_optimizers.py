@@ -54,6 +54,19 @@ def test_each_step_equals_keras(make_keras, make_ours, steps):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)  # float32: Keras' fused kernels may round differently
 
 
+def test_adam_equals_keras_in_float64_too_betas_included():
+    # Keras turns the Python floats beta_1 and beta_2 into float32 tensors before casting them to float64:
+    # 0.999 becomes 0.99900001287..., which changes sqrt(1 - beta_2**t) in the 6th digit. Ours does the same.
+    keras.config.set_floatx("float64")  # Keras' learning-rate variable takes this dtype
+    try:
+        expected, actual = keras_and_ours(keras.optimizers.Adam(), optimizers.Adam(), [(4, 3), (3,)], 10, dtype="float64")
+    finally:
+        keras.config.set_floatx("float32")
+    for a, b in zip(actual, expected):
+        assert a.dtype == np.float64
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: optimizers.SGD(learning_rate=0), "`learning_rate` must be a positive number"),
     (lambda: optimizers.SGD(momentum=1.5), r"`momentum` must be a number in \[0, 1\]"),

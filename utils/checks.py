@@ -58,3 +58,29 @@ def numerical_gradient(f, x, eps=1e-6):
         x[index] = saved
         grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
+
+
+def tape_gradients(forward, inputs, upstream):
+    """Gradients of sum(forward(*inputs) * upstream) with respect to each input, by tf.GradientTape.
+
+    forward: TensorFlow operations on tensors; upstream: the gradient of a loss with respect to forward's
+    output (its shape, or a scalar), so the results are what a backward pass must return for each input.
+    """
+    import tensorflow as tf
+
+    tensors = [tf.constant(a) for a in inputs]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        loss = tf.reduce_sum(forward(*tensors) * upstream)
+    return [g.numpy() for g in tape.gradient(loss, tensors)]
+
+
+def numerical_gradients(forward, inputs, upstream, eps=1e-6):
+    """The same gradients as tape_gradients by central differences in float64: forward is NumPy code here."""
+    inputs = [np.asarray(a, dtype=np.float64) for a in inputs]
+    gradients = []
+    for k in range(len(inputs)):
+        def loss(value, k=k):
+            return float(np.sum(forward(*inputs[:k], value, *inputs[k + 1:]) * upstream))
+        gradients.append(numerical_gradient(loss, inputs[k], eps))
+    return gradients

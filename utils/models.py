@@ -87,7 +87,7 @@ def stronger_cnn(conv_blocks=3, batch_norm=(), dropout=0.0, augment=None, filter
     conv_blocks: how many conv_block()s, with filters[i] filters in block i (1 is chapter 4's model).
         The first two pool (28 -> 26 -> 13 -> 11 -> 5); a third works on the 5 x 5 maps without pooling.
     batch_norm: the blocks (numbered from 1) that normalize their convolution's output before its ReLU,
-        e.g. (2, 3); () for none. Chapter 6 leaves out block 1: its maps are the largest (26 x 26 x 32
+        e.g. (2, 3); () for none. Chapter 7 leaves out block 1: its maps are the largest (26 x 26 x 32
         values per image), so normalizing them moves the most bytes.
     dropout: rate of a Dropout layer before the output layer (0: none).
     augment: a layer applied to the input, e.g. augmentation(); None: no augmentation.

@@ -94,7 +94,7 @@ def _conv_setup(x, kernel, bias, strides, padding):
 
 
 def conv2d_loops(x, kernel, bias=None):
-    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 7."""
+    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 8."""
     x, kernel, bias, _, (out_h, out_w) = _conv_setup(x, kernel, bias, strides=1, padding="valid")
     n, c_in = x.shape[0], x.shape[-1]
     kh, kw, _, c_out = kernel.shape

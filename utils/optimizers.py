@@ -42,6 +42,7 @@ class Adam:
 
     The bias correction is folded into alpha, so epsilon is added to the uncorrected sqrt(v): the paper's
     "epsilon hat" form, which differs from adding epsilon to the corrected sqrt(v̂) in the first steps.
+    Like Keras, the powers of beta_1 and beta_2 are taken of their float32 values, also for float64 weights.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
@@ -61,9 +62,10 @@ class Adam:
             self.momentums = [np.zeros_like(w) for w in weights]
             self.velocities = [np.zeros_like(w) for w in weights]
         for w, g, m, v in zip(weights, gradients, self.momentums, self.velocities):
-            f = w.dtype.type  # Keras casts every constant to the weight's dtype
+            f = w.dtype.type  # Keras casts every constant to the weight's dtype...
             g, t = g.astype(w.dtype, copy=False), f(self.iterations + 1)
-            alpha = f(self.learning_rate) * np.sqrt(1 - f(self.beta_2) ** t) / (1 - f(self.beta_1) ** t)
+            beta_1, beta_2 = f(np.float32(self.beta_1)), f(np.float32(self.beta_2))  # ...the betas through float32
+            alpha = f(self.learning_rate) * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
             m += (g - m) * f(1 - self.beta_1)
             v += (np.square(g) - v) * f(1 - self.beta_2)
             w -= m * alpha / (np.sqrt(v) + f(self.epsilon))

@@ -1,4 +1,4 @@
-"""Counting a model's arithmetic and timing code: what chapter 7 and bench/speed.py measure with."""
+"""Counting a model's arithmetic and timing code: what chapter 8 and bench/speed.py measure with."""
 import time
 
 import numpy as np
