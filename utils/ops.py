@@ -263,7 +263,8 @@ def conv2d_backward(x, kernel, grad, strides=1, padding="valid", input_gradient=
     """Gradients (dx, dkernel, dbias) of conv2d(x, kernel, bias, strides, padding) for upstream grad (N, out_h, out_w, C_out).
 
     dkernel: cross-correlation of the (padded) input with grad, summed over the batch;
-    dx: the *full* convolution of grad (spread apart by the strides) with the flipped kernel;
+    dx: the *full* convolution of grad (spread apart by the strides) with the kernel, i.e. grad zero-padded by
+        the kernel size - 1 and cross-correlated with the flipped kernel;
     dbias: grad summed over N, H and W. input_gradient=False skips dx (None): a first layer's input is data.
     """
     x, kernel, _, (sh, sw), (out_h, out_w) = _conv_setup(x, kernel, None, strides, padding)
