@@ -57,7 +57,7 @@ def test_the_cache_chapters_are_in_the_book_in_this_order():
     assert NOTEBOOKS.index(CACHE_MODEL_CHAPTER) < NOTEBOOKS.index(CACHE_CHAPTER)
 
 
-def test_chapter_5_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_model_or_not(tmp_path, monkeypatch):
+def test_chapter_6_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_model_or_not(tmp_path, monkeypatch):
     """utils.cache's promise, on a real chapter: chapter 6 asks for exactly the model chapter 4 trained, and
     shows the same outputs whether it trains that model (a miss) or loads it (a hit)."""
     session_cache = cache.cache_dir()  # this test run's cache: chapter 4's crash test stored its model there

@@ -29,7 +29,7 @@ def relative_error(actual, expected):
 
 
 def report_relative_error(label, actual, expected, rtol):
-    """Print `label: relative error = e (tolerance rtol)` and fail unless e <= rtol (the mantissa is masked for nbval)."""
+    """Print `label: relative error = e (tolerance rtol)` and fail unless e <= rtol; return e."""
     error = relative_error(actual, expected)
     print(f"{label}: relative error = {error:.1e} (tolerance {rtol:.0e})")
     if not error <= rtol:
