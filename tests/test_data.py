@@ -175,3 +175,137 @@ def test_split_validation_rejects_a_bad_n_val(n_val):
 def test_split_validation_rejects_mismatched_labels():
     with pytest.raises(ValueError, match="one label per example; got 10 examples and 9 labels"):
         data.split_validation(np.zeros(10), np.zeros(9), n_val=2)
+
+
+# --- Fashion-MNIST: the four original gzip IDX files ----------------------------------------------
+
+DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"  # apt-get install dataset-fashion-mnist
+
+
+def idx_bytes(array):
+    """An array of uint8 in the IDX format: magic (0, 0, 8 = unsigned byte, ndim), the sizes, the bytes."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def fashion_arrays():
+    """Full-size arrays in Fashion-MNIST's layout: balanced labels (i % 10), image i filled with i % 10."""
+    arrays = {}
+    for split, n in (("train", 60000), ("test", 10000)):
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        arrays[f"x_{split}"] = np.broadcast_to(labels[:, None, None], (n, 28, 28))
+        arrays[f"y_{split}"] = labels
+    return arrays
+
+
+def write_fashion(folder, arrays=None, raw=None):
+    """Write the four gzip files into folder (raw: file name -> bytes that replace that file's content)."""
+    import gzip
+
+    folder.mkdir(exist_ok=True)
+    arrays = fashion_arrays() if arrays is None else arrays
+    for key, name in data.FASHION_FILES.items():
+        content = (raw or {}).get(name, idx_bytes(np.asarray(arrays[key])))
+        with gzip.open(folder / name, "wb", compresslevel=1) as f:
+            f.write(content)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fashion_folder(tmp_path_factory):
+    return write_fashion(tmp_path_factory.mktemp("fashion"))
+
+
+@pytest.fixture(autouse=True)
+def no_fashion_env(monkeypatch):
+    monkeypatch.delenv(data.FASHION_ENV, raising=False)
+
+
+def test_fashion_loads_prepared_like_mnist(fashion_folder):
+    (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist(path=fashion_folder, n_train=20, one_hot=True)
+    assert x_train.shape == (20, 28, 28, 1) and x_test.shape == (10000, 28, 28, 1) and x_train.dtype == np.float32
+    np.testing.assert_allclose(x_train[3, 0, 0, 0], 3 / 255)  # image 3 is filled with 3
+    np.testing.assert_array_equal(y_train[3], np.eye(10)[3])
+
+
+def test_fashion_uses_its_environment_variable(fashion_folder, monkeypatch):
+    monkeypatch.setenv(data.FASHION_ENV, str(fashion_folder))
+    (x_train, _), _ = data.load_fashion_mnist(n_train=5, scale=False, channel_axis=False)
+    assert x_train.shape == (5, 28, 28) and x_train.dtype == np.uint8 and x_train[4, 5, 5] == 4
+
+
+def test_fashion_has_ten_class_names():
+    assert len(data.FASHION_CLASSES) == data.NUM_CLASSES and data.FASHION_CLASSES[0] == "T-shirt/top"
+
+
+def test_a_missing_fashion_folder_says_how_to_get_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"Fashion-MNIST folder not found.*apt-get install dataset-fashion-mnist"):
+        data.load_fashion_mnist(path=tmp_path / "nowhere")
+
+
+def test_a_missing_fashion_file_is_named(fashion_folder, tmp_path):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name in list(data.FASHION_FILES.values())[1:]:
+        (folder / name).symlink_to(fashion_folder / name)
+    with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte.gz' is missing.*FASHION_MNIST_DIR"):
+        data.load_fashion_mnist(path=folder)
+
+
+def corrupt(fashion_folder, tmp_path, name, content):
+    """A copy of the good folder with `name` replaced by raw `content` (not gzip-wrapped)."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for other in data.FASHION_FILES.values():
+        if other != name:
+            (folder / other).symlink_to(fashion_folder / other)
+    (folder / name).write_bytes(content)
+    return folder
+
+
+def test_a_truncated_gzip_file_is_named(fashion_folder, tmp_path):
+    name = "t10k-labels-idx1-ubyte.gz"
+    folder = corrupt(fashion_folder, tmp_path, name, (fashion_folder / name).read_bytes()[:-20])
+    with pytest.raises(ValueError, match=rf"{name}' could not be read as a gzip file"):
+        data.load_fashion_mnist(path=folder)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("t10k-images-idx3-ubyte.gz", idx_bytes(np.zeros((10000, 28, 28)))[:-100], "truncated or damaged"),
+    ("t10k-images-idx3-ubyte.gz", b"not an idx file", "is not an IDX file"),
+    ("train-images-idx3-ubyte.gz", idx_bytes(np.zeros(60000)), "holds labels where images were expected"),
+    ("train-images-idx3-ubyte.gz", idx_bytes(np.zeros((60000, 32, 32))), r"must hold uint8 images of 28 x 28"),
+    ("train-images-idx3-ubyte.gz", idx_bytes(np.zeros((10000, 28, 28))), r"holds 10,000 images.*swapped"),
+    ("train-labels-idx1-ubyte.gz", idx_bytes(np.zeros(59999)), "must hold one integer label per image, 60,000"),
+    ("train-labels-idx1-ubyte.gz", idx_bytes(np.arange(60000) % 11), "is mislabelled"),
+    ("t10k-labels-idx1-ubyte.gz", idx_bytes(np.sort(np.arange(10000) % 10)[::-1] * (np.arange(10000) > 5)), "is mislabelled"),
+])
+def test_a_bad_fashion_file_stops_with_its_name_and_the_fix(fashion_folder, tmp_path, name, content, message):
+    import gzip
+
+    folder = corrupt(fashion_folder, tmp_path, name, gzip.compress(content, compresslevel=1))
+    with pytest.raises(ValueError, match=rf"{name}.*{message}.*apt-get install dataset-fashion-mnist"):
+        data.load_fashion_mnist(path=folder)
+
+
+def test_fashion_downloads_with_keras_online_and_explains_a_failure_offline(monkeypatch):
+    import keras
+
+    arrays = fashion_arrays()
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data",
+                        lambda: ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])))
+    (x_train, _), _ = data.load_fashion_mnist(n_train=3)
+    assert x_train.shape == (3, 28, 28, 1)
+
+    def offline():
+        raise Exception("URL fetch failure")
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    with pytest.raises(RuntimeError, match="URL fetch failure.*FASHION_MNIST_DIR"):
+        data.load_fashion_mnist()
+
+
+@pytest.mark.skipif(not os.path.isdir(DEBIAN_FASHION), reason="Debian's dataset-fashion-mnist is not installed")
+def test_debians_fashion_mnist_is_the_real_one():
+    (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist(path=DEBIAN_FASHION, scale=False, channel_axis=False)
+    assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]  # ankle boot, T-shirt/top, ... as in the paper's repository
+    assert x_train.mean() == pytest.approx(72.94, abs=0.01) and x_test.shape == (10000, 28, 28)

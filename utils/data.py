@@ -1,11 +1,14 @@
-"""Loading MNIST: Keras' own downloader online, a local ``mnist.npz`` offline.
+"""Loading MNIST and Fashion-MNIST: Keras' own downloaders online, local files offline.
 
 Set the environment variable ``MNIST_NPZ`` to the path of an ``mnist.npz`` (the layout
 ``keras.datasets.mnist.load_data`` downloads: keys x_train, y_train, x_test, y_test, uint8)
-to load that file instead of downloading.
+to load that file instead of downloading; ``FASHION_MNIST_DIR`` to a folder with Fashion-MNIST's
+four original gzip files (e.g. Debian's package dataset-fashion-mnist) likewise.
 """
+import gzip
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -31,6 +34,11 @@ def load_mnist(n_train=None, n_test=None, scale=True, channel_axis=True, one_hot
     """
     path = path if path is not None else os.environ.get(MNIST_ENV) or None
     raw = read_npz(path) if path is not None else download()
+    return _splits(raw, n_train, n_test, scale, channel_axis, one_hot)
+
+
+def _splits(raw, n_train, n_test, scale, channel_axis, one_hot):
+    """((x_train, y_train), (x_test, y_test)) from the four raw arrays: the first n of each, prepared as asked."""
     splits = []
     for split, n in (("train", n_train), ("test", n_test)):
         x, y = raw[f"x_{split}"], raw[f"y_{split}"]
@@ -116,3 +124,102 @@ def _prepare_labels(y, one_hot):
     """Integer labels (N,) -> the same as int64, or (N, 10) float32 one-hot rows."""
     y = y.astype(np.int64)
     return np.eye(NUM_CLASSES, dtype=np.float32)[y] if one_hot else y
+
+
+# --- Fashion-MNIST ---------------------------------------------------------------------------
+# The same shapes as MNIST: 28 x 28 grayscale, 10 classes, 60,000 training and 10,000 test images.
+
+FASHION_ENV = "FASHION_MNIST_DIR"
+FASHION_FILES = {"x_train": "train-images-idx3-ubyte.gz", "y_train": "train-labels-idx1-ubyte.gz",
+                 "x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_PER_CLASS = {"train": 6000, "test": 1000}  # the dataset is balanced: a mislabelled file breaks these counts
+FASHION_HINT = (f"To use a local copy, set the environment variable {FASHION_ENV} to a folder with the four original "
+                f"gzip files ({', '.join(FASHION_FILES.values())}), e.g. the Debian package dataset-fashion-mnist: "
+                f"`sudo apt-get install dataset-fashion-mnist` and "
+                f"`export {FASHION_ENV}=/usr/share/datasets/fashion-mnist`, or pass path=... to load_fashion_mnist.")
+IDX_MAGIC = {1: 2049, 3: 2051}  # labels (1 dimension), images (3 dimensions), unsigned bytes
+
+
+def load_fashion_mnist(n_train=None, n_test=None, scale=True, channel_axis=True, one_hot=False, path=None):
+    """Fashion-MNIST as ((x_train, y_train), (x_test, y_test)), prepared exactly as load_mnist prepares MNIST.
+
+    path: a folder with the four original gzip IDX files; default: $FASHION_MNIST_DIR if set, else
+    keras.datasets.fashion_mnist (which downloads them once). Class names: FASHION_CLASSES.
+    """
+    path = path if path is not None else os.environ.get(FASHION_ENV) or None
+    raw = read_idx_folder(path) if path is not None else download_fashion()
+    return _splits(raw, n_train, n_test, scale, channel_axis, one_hot)
+
+
+def read_idx_folder(folder):
+    """The four Fashion-MNIST arrays from a folder of the original gzip IDX files, validated, as a dict."""
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"Fashion-MNIST folder not found: {folder!r}. {FASHION_HINT}")
+    arrays = {key: read_idx(os.path.join(folder, name), ndim=3 if key.startswith("x") else 1)
+              for key, name in FASHION_FILES.items()}
+    return validate_fashion(arrays, source=folder)
+
+
+def read_idx(path, ndim):
+    """One gzip IDX file of unsigned bytes (the MNIST format): labels (N,) for ndim=1, images (N, rows, cols) for ndim=3."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path!r} is missing. {FASHION_HINT}")
+    try:
+        with gzip.open(path, "rb") as f:
+            content = f.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path!r} could not be read as a gzip file (corrupted or incomplete download?): {exc}. "
+                         f"{FASHION_HINT}") from exc
+    if len(content) < 8:
+        raise ValueError(f"{path!r} is too short to be an IDX file ({len(content)} bytes). {FASHION_HINT}")
+    magic = int.from_bytes(content[:4], "big")
+    if IDX_MAGIC.get(magic & 0xFF) != magic:
+        raise ValueError(f"{path!r} is not an IDX file of unsigned bytes with 1 or 3 dimensions "
+                         f"(magic number {magic}, expected 2049 for labels or 2051 for images). {FASHION_HINT}")
+    if ndim != magic & 0xFF:
+        kinds = {1: "labels", 3: "images"}
+        raise ValueError(f"{path!r} holds {kinds[magic & 0xFF]} where {kinds[ndim]} were expected: is a file misnamed "
+                         f"or swapped? {FASHION_HINT}")
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(content[4 + 4 * k:8 + 4 * k], "big") for k in range(ndim))
+    if len(content) != header + int(np.prod(shape)):
+        raise ValueError(f"{path!r} holds {len(content) - header:,} bytes of data but its header announces shape {shape} "
+                         f"({int(np.prod(shape)):,} bytes): truncated or damaged. {FASHION_HINT}")
+    return np.frombuffer(content, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def download_fashion():
+    """The four Fashion-MNIST arrays from keras.datasets.fashion_mnist.load_data(), validated, as a dict."""
+    import keras  # imported here so that offline use never needs it
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
+    except Exception as exc:  # Keras raises plain Exception on a failed fetch
+        raise RuntimeError(f"Downloading Fashion-MNIST with keras.datasets.fashion_mnist.load_data() failed: {exc}. "
+                           f"{FASHION_HINT}") from exc
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return validate_fashion(arrays, source="keras.datasets.fashion_mnist")
+
+
+def validate_fashion(arrays, source):
+    """Check Fashion-MNIST's four arrays: uint8 images (N, 28, 28), one label 0-9 per image, the sizes of its
+    training and test sets and its exact class balance. Errors name the file and the fix; returns the arrays."""
+    for split, per_class in FASHION_PER_CLASS.items():
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        images, labels = (f"{source}: {FASHION_FILES[f'{kind}_{split}']}" for kind in ("x", "y"))
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
+            raise ValueError(f"{images} must hold uint8 images of 28 x 28; got {x.dtype} of shape {x.shape}. {FASHION_HINT}")
+        if len(x) != NUM_CLASSES * per_class:
+            raise ValueError(f"{images} holds {len(x):,} images; Fashion-MNIST's {split} set has "
+                             f"{NUM_CLASSES * per_class:,} (are the training and test files swapped?). {FASHION_HINT}")
+        if y.dtype.kind not in "iu" or y.shape != (len(x),):
+            raise ValueError(f"{labels} must hold one integer label per image, {len(x):,}; got {y.dtype} of shape "
+                             f"{y.shape}. {FASHION_HINT}")
+        counts = np.bincount(y, minlength=NUM_CLASSES) if y.min() >= 0 else None
+        if counts is None or len(counts) != NUM_CLASSES or not (counts == per_class).all():
+            raise ValueError(f"{labels} is mislabelled: Fashion-MNIST's {split} set has exactly {per_class:,} images of "
+                             f"each class 0-9; got counts {None if counts is None else counts.tolist()}. {FASHION_HINT}")
+    return arrays
