@@ -80,15 +80,19 @@ def read_npz(path):
 
 def download():
     """The four MNIST arrays from keras.datasets.mnist.load_data(), validated, as a dict."""
+    return validate(_keras_load("mnist", "MNIST", HINT), source="keras.datasets.mnist")
+
+
+def _keras_load(module, title, hint):
+    """The four arrays of keras.datasets.<module>.load_data() as a dict, or a RuntimeError that adds `hint`."""
     import keras  # imported here so that offline use never needs it
 
     try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, module).load_data()
     except Exception as exc:  # Keras raises plain Exception on a failed fetch
-        raise RuntimeError(f"Downloading MNIST with keras.datasets.mnist.load_data() failed: {exc}. "
-                           f"{HINT}") from exc
-    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return validate(arrays, source="keras.datasets.mnist")
+        raise RuntimeError(f"Downloading {title} with keras.datasets.{module}.load_data() failed: {exc}. "
+                           f"{hint}") from exc
+    return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
 def validate(arrays, source):
@@ -193,15 +197,7 @@ def read_idx(path, ndim):
 
 def download_fashion():
     """The four Fashion-MNIST arrays from keras.datasets.fashion_mnist.load_data(), validated, as a dict."""
-    import keras  # imported here so that offline use never needs it
-
-    try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
-    except Exception as exc:  # Keras raises plain Exception on a failed fetch
-        raise RuntimeError(f"Downloading Fashion-MNIST with keras.datasets.fashion_mnist.load_data() failed: {exc}. "
-                           f"{FASHION_HINT}") from exc
-    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return validate_fashion(arrays, source="keras.datasets.fashion_mnist")
+    return validate_fashion(_keras_load("fashion_mnist", "Fashion-MNIST", FASHION_HINT), source="keras.datasets.fashion_mnist")
 
 
 def validate_fashion(arrays, source):
