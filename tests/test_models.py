@@ -1,9 +1,10 @@
 """utils.models: the book's MNIST model has exactly the layers, shapes and parameters of the recipe."""
+import keras
 import numpy as np
 import pytest
 from keras import layers
 
-from utils import models
+from utils import models, perf
 
 
 def test_mnist_cnn_is_the_classic_recipe():
@@ -208,3 +209,116 @@ def test_relu_after_pooling_computes_exactly_what_the_book_model_computes():
     np.testing.assert_array_equal(moved.predict(x, verbose=0), book.predict(x, verbose=0))
     assert [type(layer) for layer in moved.layers[:3]] == [layers.Conv2D, layers.MaxPooling2D, layers.ReLU]
     assert moved.layers[0].activation.__name__ == "linear"
+
+
+# --- block_cnn: the modern blocks of chapter 8 -------------------------------------------------------------
+
+def types(model, kind):
+    return [layer for layer in model.layers if type(layer).__name__ == kind]
+
+
+def test_block_cnn_parameters_by_hand():
+    model = models.block_cnn()
+    stem = 3 * 3 * 1 * 16 + 4 * 16  # conv without bias, batch norm's 4 values per channel
+    stage_2 = 3 * 3 * 16 * 32 + 3 * 3 * 32 * 32 + 16 * 32 + 3 * 4 * 32  # two convs, the 1x1 shortcut, three BNs
+    stage_3 = 3 * 3 * 32 * 64 + 3 * 3 * 64 * 64 + 32 * 64 + 3 * 4 * 64
+    head = 64 * 10 + 10  # global average pooling has no parameters
+    assert model.count_params() == stem + stage_2 + stage_3 + head == 73_690
+
+
+def test_block_cnn_halves_the_maps_twice_and_the_base_ends_in_7x7x64_maps():
+    model = models.block_cnn()
+    assert model.get_layer("base_output").output.shape == (None, 7, 7, 64)
+    assert [layer.output.shape for layer in types(model, "MaxPooling2D")] == [(None, 14, 14, 16), (None, 7, 7, 32)]
+    assert model.output.shape == (None, 10)
+
+
+def test_the_flatten_head_is_chapter_4s_head_on_the_7x7x64_maps():
+    gap, flat = models.block_cnn(head="gap"), models.block_cnn(head="flatten")
+    dense = types(flat, "Dense")
+    assert dense[0].count_params() == 7 * 7 * 64 * 128 + 128 and dense[1].count_params() == 128 * 10 + 10
+    assert flat.count_params() - gap.count_params() == (7 * 7 * 64 * 128 + 128) + (128 * 10 + 10) - (64 * 10 + 10)
+    assert types(gap, "GlobalAveragePooling2D") and not types(flat, "GlobalAveragePooling2D")
+
+
+def test_plain_blocks_have_no_shortcut_and_residual_blocks_one_add_per_block():
+    plain, residual = models.block_cnn(residual=False), models.block_cnn(residual=True)
+    assert not types(plain, "Add") and len(types(residual, "Add")) == 2
+    one_by_one = [layer for layer in residual.layers if getattr(layer, "kernel_size", None) == (1, 1)]
+    assert len(one_by_one) == 2  # channels change in both blocks (16 -> 32 -> 64): projection shortcuts
+    assert residual.count_params() - plain.count_params() == 16 * 32 + 4 * 32 + 32 * 64 + 4 * 64
+
+
+def test_identity_shortcut_when_the_channels_stay_the_same():
+    model = models.block_cnn(filters=(8, 8))
+    (add,) = types(model, "Add")
+    assert not [layer for layer in model.layers if getattr(layer, "kernel_size", None) == (1, 1)]
+    assert type(add.input[1]._keras_history.operation).__name__ == "MaxPooling2D"  # the pooled input itself
+
+
+def test_a_residual_block_whose_last_conv_is_zero_passes_nonnegative_inputs_through_unchanged():
+    inputs = keras.Input(shape=(5, 5, 4))
+    block = keras.Model(inputs, models.residual_block(inputs, 4))
+    convs = types(block, "Conv2D")
+    convs[-1].kernel.assign(np.zeros(convs[-1].kernel.shape))  # F(x) = BN(0) = 0 at initialization
+    x = np.random.default_rng(0).uniform(0, 1, (2, 5, 5, 4)).astype("float32")
+    np.testing.assert_allclose(block(x, training=False).numpy(), x, rtol=0, atol=1e-6)  # relu(0 + x) = x
+
+
+def test_separable_blocks_use_separable_convolutions_with_fewer_parameters():
+    standard, separable = models.block_cnn(), models.block_cnn(separable=True)
+    assert len(types(separable, "SeparableConv2D")) == 4 and len(types(standard, "Conv2D")) == 4 + 1 + 2
+    saving = sum(perf.conv_weights(3, c_in, c_out) - perf.conv_weights(3, c_in, c_out, separable=True)
+                 for c_in, c_out in [(16, 32), (32, 32), (32, 64), (64, 64)])
+    assert standard.count_params() - separable.count_params() == saving
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(head="dense"), r"`head` must be one of \('gap', 'flatten'\); got 'dense'"),
+    (dict(dropout=1.0), r"`dropout` must be a rate in \[0, 1\); got 1.0"),
+    (dict(filters=()), r"`filters` must be one or more positive integers"),
+    (dict(filters=(16, 0)), r"`filters` must be one or more positive integers, one per stage; got \(16, 0\)"),
+    (dict(filters=(16, 3.0)), r"`filters` must be one or more positive integers"),
+])
+def test_block_cnn_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.block_cnn(**kwargs)
+
+
+# --- with_new_head: transfer learning ------------------------------------------------------------------------
+
+def test_the_new_model_reuses_the_base_weights_under_a_new_ten_way_head():
+    source = models.block_cnn()
+    model, base = models.with_new_head(source)
+    for copied, original in zip(base.get_weights(), keras.Model(source.input, source.get_layer("base_output").output).get_weights()):
+        np.testing.assert_array_equal(copied, original)
+    assert model.output.shape == (None, 10) and types(model, "GlobalAveragePooling2D")
+
+
+def test_a_frozen_base_leaves_only_the_heads_weights_to_train_and_the_source_untouched():
+    keras.utils.set_random_seed(0)
+    source = models.block_cnn()
+    before = [w.copy() for w in source.get_weights()]
+    model, base = models.with_new_head(source, num_classes=3)
+    assert sum(w.numpy().size for w in model.trainable_weights) == 64 * 3 + 3
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    frozen = [w.copy() for w in base.get_weights()]
+    x = np.random.default_rng(0).uniform(0, 1, (8, 28, 28, 1)).astype("float32")
+    model.fit(x, np.eye(3, dtype="float32")[np.arange(8) % 3], epochs=2, verbose=0)
+    for after, was in zip(base.get_weights(), frozen):
+        np.testing.assert_array_equal(after, was)  # batch norm's statistics too: the base runs in inference mode
+    for after, was in zip(source.get_weights(), before):
+        np.testing.assert_array_equal(after, was)
+
+
+def test_unfreezing_the_base_makes_all_its_weights_but_batch_norm_statistics_trainable():
+    model, base = models.with_new_head(models.block_cnn())
+    base.trainable = True
+    statistics = sum(w.numpy().size for w in base.non_trainable_weights)
+    assert statistics == 2 * (16 + 3 * 32 + 3 * 64)  # moving mean and variance of every batch norm
+    assert sum(w.numpy().size for w in model.trainable_weights) == models.block_cnn().count_params() - (64 * 10 + 10) - statistics + 650
+
+
+def test_with_new_head_names_a_missing_base_layer():
+    with pytest.raises(ValueError, match=r"`base_output`: model 'mnist_cnn' has no layer named 'base_output'"):
+        models.with_new_head(models.mnist_cnn())

@@ -451,3 +451,65 @@ def test_conv2d_with_a_dilated_kernel_equals_keras_dilated_conv2d(dilation_rate,
 def test_dilate_kernel_rejects_a_bad_rate():
     with pytest.raises(ValueError, match="`dilation_rate` must be a positive integer"):
         ops.dilate_kernel(np.ones((3, 3, 1, 1)), 0)
+
+
+# --- depthwise and depthwise-separable convolution ----------------------------------------------------------
+
+def test_depthwise_conv2d_keeps_each_channel_to_itself_by_hand():
+    x = np.stack([X, X], axis=-1)[None]  # two channels holding the same 3 x 3 image
+    kernel = np.stack([K, np.flip(K)], axis=-1)[..., None]  # (2, 2, 2 channels, multiplier 1)
+    y = ops.depthwise_conv2d(x, kernel)
+    np.testing.assert_array_equal(y[0, :, :, 0], [[19, 25], [37, 43]])  # d2l's corr2d on channel 0
+    np.testing.assert_array_equal(y[0, :, :, 1], [[5, 11], [23, 29]])  # the flipped kernel on channel 1
+
+
+def test_a_pointwise_kernel_of_ones_sums_the_depthwise_channels():
+    x = np.stack([X, X], axis=-1)[None]
+    kernel = np.stack([K, np.flip(K)], axis=-1)[..., None]
+    y = ops.separable_conv2d(x, kernel, np.ones((1, 1, 2, 1)))
+    np.testing.assert_array_equal(y[0, :, :, 0], [[24, 36], [60, 72]])
+
+
+DEPTHWISE_GRID = list(itertools.product(
+    [(1, 7, 7, 1), (2, 9, 8, 3)],  # x shape
+    [(1, 1), (3, 3), (2, 3)],  # kernel size
+    [1, 2],  # depth multiplier
+    [1, 2],  # strides
+    ["valid", "same"],
+))
+
+
+@pytest.mark.parametrize("x_shape, kernel_size, multiplier, strides, padding", DEPTHWISE_GRID)
+def test_depthwise_conv2d_equals_tf_nn_depthwise_conv2d(x_shape, kernel_size, multiplier, strides, padding):
+    x, kernel, bias = _random_case(x_shape, kernel_size, multiplier, seed=multiplier + strides)
+    bias = np.resize(bias, x_shape[-1] * multiplier)
+    expected = tf.nn.depthwise_conv2d(x, kernel, strides=(1, strides, strides, 1), padding=padding.upper()) + bias
+    np.testing.assert_allclose(ops.depthwise_conv2d(x, kernel, bias, strides, padding), expected.numpy(), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("x_shape, kernel_size, multiplier, strides, padding", DEPTHWISE_GRID[::2])
+def test_separable_conv2d_equals_keras_separable_conv2d_with_the_same_weights(x_shape, kernel_size, multiplier, strides, padding):
+    x, depthwise, _ = _random_case(x_shape, kernel_size, multiplier, seed=3)
+    rng = np.random.default_rng(4)
+    pointwise = rng.normal(size=(1, 1, x_shape[-1] * multiplier, 5)).astype(np.float32)
+    bias = rng.normal(size=(5,)).astype(np.float32)
+    layer = keras.layers.SeparableConv2D(5, kernel_size, strides=strides, padding=padding, depth_multiplier=multiplier)
+    layer.build(x.shape)
+    layer.set_weights([depthwise, pointwise, bias])
+    np.testing.assert_allclose(ops.separable_conv2d(x, depthwise, pointwise, bias, strides, padding), layer(x).numpy(),
+                               rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 3, 1))), r"`kernel` has 3 input channels but `x` has 2"),
+    ((np.zeros((5, 5, 2)), np.zeros((3, 3, 2, 1))), r"`x` must be a 4-D NHWC array"),
+    ((np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 2, 2)), np.zeros(2)), r"`bias` must have shape \(4,\)"),
+])
+def test_depthwise_conv2d_rejects_bad_inputs(args, message):
+    with pytest.raises(ValueError, match=message):
+        ops.depthwise_conv2d(*args)
+
+
+def test_separable_conv2d_names_a_pointwise_kernel_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"`pointwise_kernel` must have shape \(1, 1, 2, out_channels\).*got shape \(3, 3, 2, 4\)"):
+        ops.separable_conv2d(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 2, 1)), np.zeros((3, 3, 2, 4)))

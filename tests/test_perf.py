@@ -1,4 +1,5 @@
 """utils.perf: FLOP counts checked by hand against the book's MNIST model."""
+import keras
 import numpy as np
 import pytest
 
@@ -112,3 +113,35 @@ def test_training_variants_seconds_times_every_copy_and_checks_the_weights():
     seconds, same = perf.training_variants_seconds(variants, x, y, copies=2, rounds=1)
     assert set(seconds) == set(variants) and all(len(t) == 2 and min(t) > 0 for t in seconds.values())
     assert same == {"book": True, "2 steps per call": True, "batches of 64": False}  # other batches, other weights
+
+
+@pytest.mark.parametrize("kernel_size", [1, 3, 5])
+@pytest.mark.parametrize("in_channels, filters", [(1, 1), (3, 8), (16, 32), (64, 64)])
+@pytest.mark.parametrize("separable", [False, True])
+def test_conv_weights_equals_keras_parameter_count(kernel_size, in_channels, filters, separable):
+    layer = (keras.layers.SeparableConv2D if separable else keras.layers.Conv2D)(filters, kernel_size, use_bias=False)
+    layer.build((None, 9, 9, in_channels))
+    assert perf.conv_weights(kernel_size, in_channels, filters, separable) == layer.count_params()
+
+
+def test_separable_saving_by_hand_and_as_the_formula_1_over_filters_plus_1_over_k_squared():
+    assert perf.conv_weights(3, 32, 64) == 18_432 and perf.conv_weights(3, 32, 64, separable=True) == 288 + 2_048
+    ratio = perf.conv_weights(3, 64, 128, separable=True) / perf.conv_weights(3, 64, 128)
+    assert ratio == pytest.approx(1 / 128 + 1 / 9)
+
+
+def test_separable_conv_flops_by_hand():
+    inputs = keras.Input((28, 28, 16))
+    layer = keras.layers.SeparableConv2D(32, 3, padding="same")
+    layer(inputs)
+    assert perf.layer_flops(layer) == 2 * 28 * 28 * 16 * 9 + 2 * 28 * 28 * 16 * 32
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(kernel_size=0, in_channels=1, filters=1), r"`kernel_size` must be a positive integer; got 0"),
+    (dict(kernel_size=3, in_channels=2.0, filters=1), r"`in_channels` must be a positive integer; got 2.0"),
+    (dict(kernel_size=3, in_channels=1, filters=None), r"`filters` must be a positive integer; got None"),
+])
+def test_conv_weights_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        perf.conv_weights(**kwargs)

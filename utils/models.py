@@ -125,3 +125,101 @@ def mnist_cnn_relu_after_pool(input_shape=(28, 28, 1), num_classes=10):
         layers.Dense(128, activation="relu"),
         layers.Dense(num_classes, activation="softmax"),
     ], name="mnist_cnn_relu_after_pool")
+
+
+def _conv(filters, separable, name=None):
+    """A 3x3 'same' convolution without bias (batch norm's shift replaces it); separable: depthwise then 1x1."""
+    if separable:
+        return layers.SeparableConv2D(filters, kernel_size=(3, 3), padding="same", use_bias=False, name=name)
+    return layers.Conv2D(filters, kernel_size=(3, 3), padding="same", use_bias=False, name=name)
+
+
+def conv_bn_relu(x, filters, separable=False):
+    """Conv2D(filters, 3x3, 'same') -> BatchNormalization -> ReLU on a Keras tensor x: (N, H, W, C) -> (N, H, W, filters)."""
+    x = _conv(filters, separable)(x)
+    x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM)(x)
+    return layers.ReLU()(x)
+
+
+def residual_block(x, filters, residual=True, separable=False):
+    """Two 3x3 conv + batch norm layers and, if residual, a shortcut added before the last ReLU (He et al. 2016):
+    (N, H, W, C) -> (N, H, W, filters).
+
+    The shortcut is the identity when C == filters, else a 1x1 convolution (with batch norm) that matches
+    the channels. residual=False gives the same block without the shortcut (a "plain" block).
+    separable: depthwise-separable convolutions (Howard et al. 2017, Chollet 2017) instead of Conv2D.
+    """
+    shortcut = x
+    y = conv_bn_relu(x, filters, separable)
+    y = _conv(filters, separable)(y)
+    y = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM)(y)
+    if residual:
+        if x.shape[-1] != filters:
+            shortcut = layers.Conv2D(filters, kernel_size=(1, 1), use_bias=False)(x)
+            shortcut = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM)(shortcut)
+        y = layers.Add()([y, shortcut])
+    return layers.ReLU()(y)
+
+
+HEADS = ("gap", "flatten")
+
+
+def block_cnn(residual=True, separable=False, head="gap", filters=(16, 32, 64), dropout=0.3, augment=None,
+              hidden_units=128, input_shape=(28, 28, 1), num_classes=10):
+    """A small modern CNN: (N, 28, 28, 1) images -> (N, 10) probabilities.
+
+    A stem conv_bn_relu(filters[0]) at full size, then for every further entry of filters a 2x2 max pool and
+    a residual_block() (28 -> 14 -> 7 with three entries), then the head:
+    head="gap": GlobalAveragePooling2D (one average per channel) -> Dropout -> Dense(num_classes, softmax);
+    head="flatten": Flatten -> Dense(hidden_units, relu) -> Dropout -> Dense(num_classes, softmax), the head of
+        chapter 4's model.
+    residual, separable: passed to every residual_block(). augment: a layer applied to the input, or None.
+    The last layer of the convolutional base is named "base_output" (the input of the head).
+    """
+    if head not in HEADS:
+        raise ValueError(f"`head` must be one of {HEADS}; got {head!r}")
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be a rate in [0, 1); got {dropout!r}")
+    filters = tuple(filters)
+    if len(filters) < 1 or any(isinstance(f, bool) or not isinstance(f, (int, np.integer)) or f < 1 for f in filters):
+        raise ValueError(f"`filters` must be one or more positive integers, one per stage; got {filters!r}")
+    inputs = keras.Input(shape=input_shape)
+    x = augment(inputs) if augment is not None else inputs
+    x = conv_bn_relu(x, filters[0])
+    for f in filters[1:]:
+        x = layers.MaxPooling2D(pool_size=(2, 2))(x)
+        x = residual_block(x, f, residual=residual, separable=separable)
+    x = layers.Identity(name="base_output")(x)
+    if head == "gap":
+        x = layers.GlobalAveragePooling2D()(x)
+    else:
+        x = layers.Flatten()(x)
+        x = layers.Dense(hidden_units, activation="relu")(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="block_cnn")
+
+
+def with_new_head(model, base_output="base_output", num_classes=10, trainable=False):
+    """Transfer learning: a copy of `model`'s convolutional base (the layers up to the layer named base_output,
+    weights copied) topped with a new, randomly initialized head GlobalAveragePooling2D -> Dense(num_classes,
+    softmax). Returns (new_model, base); set base.trainable = True (and recompile) to fine-tune.
+
+    The base is called with training=False, as in Keras' transfer-learning guide: its batch norm keeps the
+    statistics of the data it was trained on, and an augmentation layer in it is the identity, even when the
+    base is unfrozen for fine-tuning. The original model is left untouched.
+    """
+    try:
+        end = model.get_layer(base_output)
+    except ValueError:
+        raise ValueError(f"`base_output`: model {model.name!r} has no layer named {base_output!r}") from None
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    base = keras.Model(copy.inputs, copy.get_layer(end.name).output, name="base")
+    base.trainable = trainable
+    inputs = keras.Input(shape=model.input_shape[1:])
+    x = base(inputs, training=False)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(check_int(num_classes, "num_classes", low=2), activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="transfer"), base

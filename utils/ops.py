@@ -82,11 +82,12 @@ def dilate_kernel(kernel, dilation_rate):
     return spread
 
 
-def _conv_setup(x, kernel, bias, strides, padding):
-    """Validated x, kernel, bias, strides (sh, sw) and output size (out_h, out_w) of a 2-D convolution."""
+def _conv_setup(x, kernel, bias, strides, padding, depthwise=False):
+    """Validated x, kernel, bias, strides (sh, sw) and output size (out_h, out_w) of a 2-D convolution.
+    depthwise: the kernel's last axis is a multiplier per input channel (bias: one per output channel)."""
     x = _check_nhwc(x, "x")
     kernel = _check_kernel(kernel, x.shape[-1])
-    bias = _check_bias(bias, kernel.shape[-1])
+    bias = _check_bias(bias, kernel.shape[-1] * (kernel.shape[2] if depthwise else 1))
     sh, sw = _pair(strides, "strides")
     out_size = (conv_output_size(x.shape[1], kernel.shape[0], sh, padding),
                 conv_output_size(x.shape[2], kernel.shape[1], sw, padding))
@@ -94,7 +95,7 @@ def _conv_setup(x, kernel, bias, strides, padding):
 
 
 def conv2d_loops(x, kernel, bias=None):
-    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 8."""
+    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 9."""
     x, kernel, bias, _, (out_h, out_w) = _conv_setup(x, kernel, bias, strides=1, padding="valid")
     n, c_in = x.shape[0], x.shape[-1]
     kh, kw, _, c_out = kernel.shape
@@ -122,6 +123,28 @@ def conv2d_fast(x, kernel, bias=None, strides=1, padding="valid"):
     columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c_in)  # im2col: one row per output pixel
     y = columns @ kernel.reshape(kh * kw * c_in, c_out)
     return y.reshape(x.shape[0], out_h, out_w, c_out) + bias
+
+
+def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid"):
+    """Each input channel convolved with its own filters: x (N, H, W, C), kernel (kh, kw, C, multiplier) ->
+    (N, H', W', C * multiplier), output channel c * multiplier + m from input channel c (Keras' order)."""
+    x, kernel, bias, (sh, sw), (out_h, out_w) = _conv_setup(x, kernel, bias, strides, padding, depthwise=True)
+    kh, kw, c_in, multiplier = kernel.shape
+    windows = np.lib.stride_tricks.sliding_window_view(pad2d(x, (kh, kw), (sh, sw), padding), (kh, kw), axis=(1, 2))
+    windows = windows[:, ::sh, ::sw][:, :out_h, :out_w]  # (N, out_h, out_w, C, kh, kw)
+    y = np.einsum("nijcab,abcm->nijcm", windows, kernel)  # no sum over channels: each keeps its own
+    return y.reshape(x.shape[0], out_h, out_w, c_in * multiplier) + bias
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, bias=None, strides=1, padding="valid"):
+    """Depthwise-separable convolution: depthwise_conv2d (kh, kw, C, m), then a 1x1 convolution with
+    pointwise_kernel (1, 1, C * m, C_out) that mixes the channels; (N, H, W, C) -> (N, H', W', C_out)."""
+    y = depthwise_conv2d(x, depthwise_kernel, None, strides, padding)
+    pointwise_kernel = _as_array(pointwise_kernel, "pointwise_kernel", 4)
+    if pointwise_kernel.shape[:3] != (1, 1, y.shape[-1]):
+        raise ValueError(f"`pointwise_kernel` must have shape (1, 1, {y.shape[-1]}, out_channels): 1x1 over the "
+                         f"depthwise step's {y.shape[-1]} channels; got shape {pointwise_kernel.shape}")
+    return conv2d_fast(y, pointwise_kernel, bias)
 
 
 def relu(x):

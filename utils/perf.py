@@ -1,4 +1,4 @@
-"""Counting a model's arithmetic and timing code: what chapter 8 and bench/speed.py measure with."""
+"""Counting a model's arithmetic and timing code: what chapter 9 and bench/speed.py measure with."""
 import time
 
 import numpy as np
@@ -7,12 +7,17 @@ from utils.validation import check_int
 
 
 def layer_flops(layer):
-    """Floating-point operations of one layer for one example: 2 per multiply-add of Conv2D and Dense, else 0."""
+    """Floating-point operations of one layer for one example: 2 per multiply-add of Conv2D, SeparableConv2D and Dense, else 0."""
     kind = type(layer).__name__
     if kind == "Conv2D":
         kh, kw = layer.kernel_size
         out_h, out_w, c_out = layer.output.shape[1:]
         return 2 * out_h * out_w * c_out * kh * kw * layer.input.shape[-1]
+    if kind == "SeparableConv2D":  # a depthwise kh x kw filter per input channel, then a 1x1 convolution
+        kh, kw = layer.kernel_size
+        out_h, out_w, c_out = layer.output.shape[1:]
+        c_in = layer.input.shape[-1] * layer.depth_multiplier
+        return 2 * out_h * out_w * c_in * (kh * kw + c_out)
     if kind == "Dense":
         return 2 * layer.input.shape[-1] * layer.units
     return 0
@@ -170,3 +175,11 @@ def matmul_flops_per_second(size=1024, repeats=5):
     b = tf.random.stateless_uniform((size, size), seed=(3, 4))
     seconds = median_seconds(lambda: tf.linalg.matmul(a, b).numpy(), repeats=repeats)
     return 2 * size ** 3 / seconds
+
+
+def conv_weights(kernel_size, in_channels, filters, separable=False):
+    """Weights (no bias) of a kernel_size x kernel_size convolution from in_channels to filters channels:
+    k*k*in*filters, or k*k*in + in*filters when depthwise-separable (a k x k filter per channel, then 1x1)."""
+    k = check_int(kernel_size, "kernel_size")
+    c_in, c_out = check_int(in_channels, "in_channels"), check_int(filters, "filters")
+    return k * k * c_in + c_in * c_out if separable else k * k * c_in * c_out

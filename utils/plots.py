@@ -77,10 +77,11 @@ def image_grid(images, titles=None, ncols=8, axes=None, cmap=None):
     return axes
 
 
-def mistakes_grid(images, y_true, probabilities, limit=None, ncols=10, axes=None):
+def mistakes_grid(images, y_true, probabilities, limit=None, ncols=10, axes=None, class_names=None):
     """Draw the misclassified images (N, H, W[, 1]), most confident first, titled "true → predicted (p)".
 
     y_true: integer labels (N,); probabilities: the model's (N, classes) output; limit: show at most this many.
+    class_names: names for the titles, one per class (None: the class numbers).
     Returns (indices of the images shown, axes).
     """
     y_true, probabilities = np.asarray(y_true), np.asarray(probabilities)
@@ -91,7 +92,10 @@ def mistakes_grid(images, y_true, probabilities, limit=None, ncols=10, axes=None
     wrong = np.flatnonzero(y_pred != y_true)
     confidence = probabilities[wrong, y_pred[wrong]]
     shown = wrong[np.argsort(-confidence, kind="stable")][:limit]
-    titles = [f"{y_true[i]} → {y_pred[i]} ({probabilities[i, y_pred[i]]:.1%})" for i in shown]
+    if class_names is not None and len(class_names) != probabilities.shape[1]:
+        raise ValueError(f"`class_names` must name all {probabilities.shape[1]} classes; got {len(class_names)} names")
+    name = (lambda c: c) if class_names is None else (lambda c: class_names[c])
+    titles = [f"{name(y_true[i])} → {name(y_pred[i])} ({probabilities[i, y_pred[i]]:.1%})" for i in shown]
     return shown, image_grid(np.asarray(images)[shown], titles=titles, ncols=ncols, axes=axes)
 
 
