@@ -114,7 +114,7 @@ def test_mistakes_grid_shows_only_the_mistakes_most_confident_first_with_one_dec
 def test_mistakes_grid_titles_with_class_names_when_given():
     probabilities = np.array([[0.3, 0.7], [0.9, 0.1]])
     _, axes = plots.mistakes_grid(np.zeros((2, 3, 3)), [0, 1], probabilities, ncols=2, class_names=("Shirt", "Coat"))
-    assert [ax.get_title() for ax in axes] == ["Shirt → Coat (70.0%)", "Coat → Shirt (90.0%)"]
+    assert [ax.get_title() for ax in axes] == ["Coat → Shirt (90.0%)", "Shirt → Coat (70.0%)"]  # most confident first
     with pytest.raises(ValueError, match="`class_names` must name all 2 classes; got 1 names"):
         plots.mistakes_grid(np.zeros((2, 3, 3)), [0, 1], probabilities, class_names=("Shirt",))
 
