@@ -73,3 +73,22 @@ def test_early_stopping_runs_to_the_end_when_it_keeps_improving_or_stalls_only_a
 def test_early_stopping_rejects_a_bad_patience():
     with pytest.raises(ValueError, match="`patience` must be a positive integer; got 0"):
         training.early_stopping_epoch([0.9], patience=0)
+
+
+def test_epoch_timer_records_each_epochs_seconds_from_the_clock(monkeypatch):
+    clock = iter([10.0, 12.5, 20.0, 21.0])  # epoch 1: 10 -> 12.5, epoch 2: 20 -> 21
+    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
+    timer = training.EpochTimer()
+    timer.on_train_begin()
+    for epoch in range(2):
+        timer.on_epoch_begin(epoch)
+        timer.on_epoch_end(epoch)
+    assert timer.seconds == [2.5, 1.0]
+
+
+def test_fit_timed_passes_callbacks_to_fit():
+    repro.make_reproducible(0)
+    x, y = np.zeros((64, 28, 28, 1), np.float32), np.eye(10, dtype=np.float32)[np.arange(64) % 10]
+    timer = training.EpochTimer()
+    training.fit_timed(models.mnist_cnn(), x, y, validation_data=None, epochs=2, batch_size=32, callbacks=[timer])
+    assert len(timer.seconds) == 2 and all(s > 0 for s in timer.seconds)

@@ -22,11 +22,11 @@ def cosine_decay(learning_rate, epochs, steps_per_epoch):
 
 
 def fit_timed(model, x_train, y_train, validation_data, epochs, batch_size, learning_rate=1e-3,
-              schedule=False, verbose=0):
+              schedule=False, verbose=0, callbacks=None):
     """Compile with Adam and categorical cross-entropy (one-hot labels), fit; return (history, seconds).
 
     schedule: False keeps learning_rate constant; True decays it with cosine_decay() over the whole run.
-    seconds: wall-clock time of model.fit, validation included.
+    seconds: wall-clock time of model.fit, validation included. callbacks: passed to model.fit, e.g. EpochTimer().
     """
     if schedule:
         learning_rate = cosine_decay(learning_rate, epochs, steps_per_epoch(len(x_train), batch_size))
@@ -34,8 +34,22 @@ def fit_timed(model, x_train, y_train, validation_data, epochs, batch_size, lear
                   metrics=["accuracy"])
     start = time.perf_counter()
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
-                        validation_data=validation_data, verbose=verbose)
+                        validation_data=validation_data, verbose=verbose, callbacks=callbacks)
     return history, time.perf_counter() - start
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall-clock seconds of every epoch in `seconds` (validation included). The first epoch also
+    pays for tracing the model into a graph; later epochs show the steady pace."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
 
 
 def early_stopping_epoch(values, patience):
