@@ -75,14 +75,16 @@ def test_early_stopping_rejects_a_bad_patience():
         training.early_stopping_epoch([0.9], patience=0)
 
 
-def test_epoch_timer_records_each_epochs_seconds_from_the_clock(monkeypatch):
-    clock = iter([10.0, 12.5, 20.0, 21.0])  # epoch 1: 10 -> 12.5, epoch 2: 20 -> 21
+def test_epoch_timer_records_each_epochs_training_seconds_without_validation(monkeypatch):
+    clock = iter([10.0, 12.5, 20.0, 21.0])  # epoch 1: 10 -> 12.5 (then validation), epoch 2: 20 -> 21 (none)
     monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
     timer = training.EpochTimer()
     timer.on_train_begin()
-    for epoch in range(2):
-        timer.on_epoch_begin(epoch)
-        timer.on_epoch_end(epoch)
+    timer.on_epoch_begin(0)
+    timer.on_test_begin()  # validation starts: the clock stops here...
+    timer.on_epoch_end(0)  # ...and not again at the end of the epoch
+    timer.on_epoch_begin(1)
+    timer.on_epoch_end(1)
     assert timer.seconds == [2.5, 1.0]
 
 
@@ -90,5 +92,5 @@ def test_fit_timed_passes_callbacks_to_fit():
     repro.make_reproducible(0)
     x, y = np.zeros((64, 28, 28, 1), np.float32), np.eye(10, dtype=np.float32)[np.arange(64) % 10]
     timer = training.EpochTimer()
-    training.fit_timed(models.mnist_cnn(), x, y, validation_data=None, epochs=2, batch_size=32, callbacks=[timer])
-    assert len(timer.seconds) == 2 and all(s > 0 for s in timer.seconds)
+    training.fit_timed(models.mnist_cnn(), x, y, validation_data=(x, y), epochs=2, batch_size=32, callbacks=[timer])
+    assert len(timer.seconds) == 2 and all(s > 0 for s in timer.seconds)  # one time per epoch, validation or not

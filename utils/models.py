@@ -171,8 +171,8 @@ def block_cnn(residual=True, separable=False, head="gap", filters=(16, 32, 64), 
     A stem conv_bn_relu(filters[0]) at full size, then for every further entry of filters a 2x2 max pool and
     a residual_block() (28 -> 14 -> 7 with three entries), then the head:
     head="gap": GlobalAveragePooling2D (one average per channel) -> Dropout -> Dense(num_classes, softmax);
-    head="flatten": Flatten -> Dense(hidden_units, relu) -> Dropout -> Dense(num_classes, softmax), the head of
-        chapter 4's model.
+    head="flatten": Flatten -> Dense(hidden_units, relu) -> Dropout -> Dense(num_classes, softmax), chapter 4's
+        head with a dropout layer. dropout=0 leaves out the Dropout layer of either head.
     residual, separable: passed to every residual_block(). augment: a layer applied to the input, or None.
     The last layer of the convolutional base is named "base_output" (the input of the head).
     """

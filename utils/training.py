@@ -39,17 +39,25 @@ def fit_timed(model, x_train, y_train, validation_data, epochs, batch_size, lear
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Records the wall-clock seconds of every epoch in `seconds` (validation included). The first epoch also
-    pays for tracing the model into a graph; later epochs show the steady pace."""
+    """Records the wall-clock seconds of every epoch's training in `seconds`, validation left out. The first
+    epoch also pays for tracing the model into a graph; later epochs show the steady pace."""
 
     def on_train_begin(self, logs=None):
-        self.seconds = []
+        self.seconds, self._start = [], None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
+    def on_test_begin(self, logs=None):  # fit's validation starts: the epoch's training is over
+        self._stop()
+
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+        self._stop()
+
+    def _stop(self):
+        if self._start is not None:
+            self.seconds.append(time.perf_counter() - self._start)
+            self._start = None
 
 
 def early_stopping_epoch(values, patience):
