@@ -94,3 +94,21 @@ def test_fit_timed_passes_callbacks_to_fit():
     timer = training.EpochTimer()
     training.fit_timed(models.mnist_cnn(), x, y, validation_data=(x, y), epochs=2, batch_size=32, callbacks=[timer])
     assert len(timer.seconds) == 2 and all(s > 0 for s in timer.seconds)  # one time per epoch, validation or not
+
+
+def test_keras_fit_starts_validation_before_the_epoch_ends_so_the_timer_leaves_it_out():
+    events = []
+
+    class Recorder(training.EpochTimer):
+        def on_test_begin(self, logs=None):
+            events.append("validation begins")
+            super().on_test_begin(logs)
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append("epoch ends")
+            super().on_epoch_end(epoch, logs)
+
+    x, y = np.zeros((8, 28, 28, 1), np.float32), np.eye(10, dtype=np.float32)[np.arange(8)]
+    timer = Recorder()
+    training.fit_timed(models.mnist_cnn(), x, y, validation_data=(x, y), epochs=1, batch_size=8, callbacks=[timer])
+    assert events == ["validation begins", "epoch ends"] and len(timer.seconds) == 1
