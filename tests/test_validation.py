@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from utils.validation import check_int
+from utils.validation import check_int, check_rate
 
 
 @pytest.mark.parametrize("value", [3, np.int64(3), np.uint8(3)])
@@ -33,3 +33,15 @@ def test_the_message_names_the_argument_the_range_and_the_value(kwargs, value, m
 def test_bounds_are_inclusive_and_none_means_unbounded():
     assert check_int(1, "n", 1, 9) == 1 and check_int(9, "n", 1, 9) == 9
     assert check_int(-10**9, "dy", low=None) == -10**9
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 0.5, np.float32(0.25), 0.999])
+def test_a_rate_is_any_number_from_0_up_to_but_not_including_1(value):
+    checked = check_rate(value, "dropout")
+    assert checked == float(value) and type(checked) is float
+
+
+@pytest.mark.parametrize("value", [1, 1.0, -0.1, float("nan"), True, np.bool_(False), "0.3", None])
+def test_a_rate_outside_0_to_1_or_not_a_number_is_refused_by_name(value):
+    with pytest.raises(ValueError, match=r"`dropout` must be a rate in \[0, 1\); got "):
+        check_rate(value, "dropout")

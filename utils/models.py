@@ -3,7 +3,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from utils.validation import check_int
+from utils.validation import check_int, check_rate
 
 
 def mnist_cnn(input_shape=(28, 28, 1), num_classes=10, pool_size=(2, 2), hidden_units=128):
@@ -95,8 +95,7 @@ def stronger_cnn(conv_blocks=3, batch_norm=(), dropout=0.0, augment=None, filter
     """
     conv_blocks = check_int(conv_blocks, "conv_blocks", 1, len(filters),
                             hint=f"(one per entry of `filters`={tuple(filters)})")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be a rate in [0, 1); got {dropout!r}")
+    dropout = check_rate(dropout, "dropout")
     if isinstance(batch_norm, (bool, int, np.integer)):
         raise ValueError(f"`batch_norm` must be a tuple of block numbers such as (2, 3), or () for none; got {batch_norm!r}")
     normalized = {check_int(block, "batch_norm", 1, conv_blocks, hint=f"(a block number, with conv_blocks={conv_blocks})")
@@ -178,8 +177,7 @@ def block_cnn(residual=True, separable=False, head="gap", filters=(16, 32, 64), 
     """
     if head not in HEADS:
         raise ValueError(f"`head` must be one of {HEADS}; got {head!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be a rate in [0, 1); got {dropout!r}")
+    dropout = check_rate(dropout, "dropout")
     filters = tuple(filters)
     if len(filters) < 1 or any(isinstance(f, bool) or not isinstance(f, (int, np.integer)) or f < 1 for f in filters):
         raise ValueError(f"`filters` must be one or more positive integers, one per stage; got {filters!r}")

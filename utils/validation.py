@@ -18,3 +18,11 @@ def check_int(value, name, low=1, high=None, hint=""):
             expected = "an integer" if high is None else f"an integer <= {high}"
         raise ValueError(f"`{name}` must be {expected}{' ' + hint if hint else ''}; got {value!r}")
     return int(value)
+
+
+def check_rate(value, name):
+    """`value` as a float in [0, 1), e.g. a dropout rate, or a ValueError naming `name`; bool is not a rate."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a rate in [0, 1); got {value!r}")
+    return float(value)
