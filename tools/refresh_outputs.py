@@ -8,11 +8,13 @@ time and its slowest cells, and the total: the book's run times are measured wit
 
 All notebooks of one invocation share a fresh, empty cache of trained models (utils.cache), as a
 reader's first run does: a chapter that reuses an earlier chapter's model loads it if that chapter
-ran before it in this invocation, and trains it otherwise.
+ran before it in this invocation, and trains it otherwise. After chapter 4 is written back, its model is
+exported from that cache for the page "Draw a digit" (tools/export_draw_model.py).
 """
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +25,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `tools` and `utils`
+from tools import export_draw_model  # noqa: E402
 from tools.notebooks import ROOT, prepare_kernel_environment, record_machine, toc_notebooks  # noqa: E402
 from utils import cache  # noqa: E402
 
@@ -95,6 +98,9 @@ def main(argv=None):
                 os.replace(tmp, path)  # never a half-written notebook
             print(f"{'ran' if args.time_only else 'updated'} {name} in {times[name]:.0f} s; slowest: "
                   f"{slowest(nb, seconds)}", flush=True)
+            if path == export_draw_model.CHAPTER and not args.time_only:
+                # the draw-a-digit page ships chapter 4's weights: export the model this run just stored
+                subprocess.run([sys.executable, str(Path(export_draw_model.__file__))], check=True)
     finally:
         shutil.rmtree(fresh_cache, ignore_errors=True)
     print(f"\n{'notebook':50}{'seconds':>8}")
