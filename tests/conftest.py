@@ -1,5 +1,37 @@
-"""Shared set-up of the unit tests."""
+"""Shared set-up of the tests: TensorFlow's threads pinned, and the built book in a real browser."""
+import os
+
+import pytest
+
 from utils import repro
 
 # Pin TensorFlow's thread pools before any test runs an op, as every chapter does.
 repro.make_reproducible(0)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The book built from this checkout (HTML, warnings as errors), served on 127.0.0.1: yields its base URL."""
+    from tools import browser
+
+    html = browser.build_book(tmp_path_factory.mktemp("book"))
+    with browser.serve(html) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's, driven by Playwright), or a skip that says why; a failure with REQUIRE_BROWSER=1."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (see requirements.txt)")
+    from tools.browser import chromium
+
+    binary = chromium()
+    if binary is None:
+        reason = "no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(reason + " (REQUIRE_BROWSER is set: the browser test may not be skipped)")
+        pytest.skip(reason)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=binary, args=["--no-sandbox"])
+        yield browser
+        browser.close()

@@ -1,0 +1,90 @@
+"""The built book in a real browser, for the browser tests and tools/build_pdf.py: build it, serve it on
+127.0.0.1, and open pages in Debian's Chromium driven by Playwright (which downloads no browser here).
+
+MathJax normally comes from its CDN; offline, MATHJAX_DIR names a local copy (`npm install mathjax@3.2.2`, then
+.../node_modules/mathjax), served in the CDN's place, as the network would. AXE_DIR names a local axe-core
+(`npm install axe-core`, then .../node_modules/axe-core) for the accessibility audit.
+"""
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tools.notebooks import ROOT
+
+MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
+
+
+def chromium():
+    """Path of a Chromium binary (CHROMIUM, or Debian's chromium on the PATH), or None."""
+    candidates = [os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"]
+    return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
+
+
+def build_book(out, builder="html"):
+    """Build the book from this checkout into out/_build/<builder> with warnings as errors; return that folder."""
+    jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or "jupyter-book"
+    build = subprocess.run([jupyter_book, "build", str(ROOT), "--path-output", str(out), "--builder", builder,
+                            "-W", "-n", "--keep-going"], capture_output=True, text=True)
+    if build.returncode != 0:
+        raise RuntimeError(f"the book does not build ({builder}):\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}")
+    return Path(out) / "_build" / builder
+
+
+@contextlib.contextmanager
+def serve(folder):
+    """Serve `folder` on 127.0.0.1 on a free port; yields the base URL (ending in /)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # one line per request on stderr would bury the tests' own output
+        pass
+
+
+class Visit:
+    """One page opened in a fresh tab, with every console error, failed request and response recorded."""
+
+    def __init__(self, browser, url, color_scheme="light", viewport=(1280, 900)):
+        self.problems, self.responses = [], []
+        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, color_scheme=color_scheme)
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} ({r.failure})"))
+        self.page.on("response", self._response)
+        mathjax = os.environ.get("MATHJAX_DIR")
+        if mathjax:
+            self.page.route(MATHJAX_CDN + "**", lambda route: _serve_local(route, Path(mathjax)))
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def _response(self, response):
+        self.responses.append(response)
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def wait_for_math(self):
+        """Wait until MathJax has typeset the page, if it has formulas; return how many stayed untypeset."""
+        if not self.page.locator(".math").count():
+            return 0
+        self.page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000)
+        self.page.evaluate("MathJax.startup.promise")
+        return self.page.locator(".math:not(:has(mjx-container))").count()
+
+
+def _serve_local(route, mathjax):
+    path = mathjax / route.request.url.removeprefix(MATHJAX_CDN).split("?")[0]
+    if path.is_file():
+        route.fulfill(path=str(path))
+    else:
+        route.fulfill(status=404, body=f"not in the local MathJax copy: {path}")
