@@ -32,12 +32,16 @@ MODE_ICON = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)(\s*title="[^"]*")
 # docutils marks bibliography entries with the deprecated role doc-biblioentry inside a role="list" container, so
 # the list had no valid items (axe: aria-required-children, critical): the items become list items.
 BIBLIO_ENTRY = 'role="doc-biblioentry"'
+# The primary sidebar (the book's title and its table of contents) sat outside every landmark, so a screen
+# reader's landmark list skipped the title (axe: region, moderate): the sidebar becomes a navigation landmark.
+PRIMARY_SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 
 
 def accessible_html(html):
     """The page's HTML with the fixes above applied."""
     html = SEARCH_FIELD.sub(r'\1 aria-keyshortcuts="Control+K"', html)
     html = MODE_ICON.sub(r'\1 aria-hidden="true">', html)
+    html = html.replace(PRIMARY_SIDEBAR, PRIMARY_SIDEBAR[:-1] + ' role="navigation" aria-label="The book">')
     return html.replace(BIBLIO_ENTRY, 'role="listitem"')
 
 
