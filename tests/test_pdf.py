@@ -1,0 +1,94 @@
+"""The book as one PDF (tools/build_pdf.py), read back with poppler-utils' pdftotext, pdfimages and pdfinfo.
+
+Needs Chromium (as the browser test) and poppler-utils (Debian: `apt-get install poppler-utils`); skipped, saying
+so, without them, and failed instead with REQUIRE_BROWSER=1, as in CI.
+"""
+import os
+import re
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+
+from tools import build_pdf
+from tools.notebooks import ROOT, toc_files
+
+PAGES = (120, 300)  # plausible page counts: 177 pages when the PDF was first made (nine chapters, A4)
+POPPLER = ("pdftotext", "pdfimages", "pdfinfo")
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory, browser):  # `browser`: skips or fails exactly as the browser test does without Chromium
+    missing = [tool for tool in POPPLER if shutil.which(tool) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not found: apt-get install poppler-utils"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(reason + " (REQUIRE_BROWSER is set: the PDF test may not be skipped)")
+        pytest.skip(reason)
+    path = tmp_path_factory.mktemp("pdf") / "book.pdf"
+    build_pdf.build(path, browser)
+    return path
+
+
+def run(*command):
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def normalize(text):
+    """Text with every run of whitespace as one space, and typographic quotes and dashes made plain."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
+
+
+def headings():
+    """Every title of the book, as the sources write them: each page's title and its ## and ### sections."""
+    found = []
+    for name in toc_files():
+        path = ROOT / (name + ".ipynb") if (ROOT / (name + ".ipynb")).exists() else ROOT / (name + ".md")
+        if path.suffix == ".ipynb":
+            text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+        else:
+            text = path.read_text()
+        text = re.sub(r"```.*?```", "", text, flags=re.S)  # headings inside code or directives are not titles
+        for line in re.findall(r"^#{1,3} (.+)$", text, flags=re.M):
+            title = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?: <[^>]*>)?`", r"\1", line)  # {doc}`text <target>` -> text
+            found.append(normalize(title.replace("`", "")))
+    return found
+
+
+def test_every_chapter_and_section_title_is_in_the_pdf(pdf):
+    text = normalize(run("pdftotext", "-enc", "UTF-8", str(pdf), "-"))
+    titles = headings()
+    assert len(titles) > 100, f"only {len(titles)} titles found in the sources"
+    missing = [t for t in titles if t not in text]
+    assert missing == [], f"titles missing from the PDF: {missing}"
+    assert "Contents" in text and build_pdf.book_config()["title"] in text
+
+
+def test_the_page_count_is_plausible(pdf):
+    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(pdf))).group(1))
+    assert PAGES[0] <= pages <= PAGES[1], f"{pages} pages"
+
+
+def test_every_figure_of_the_html_book_is_an_image_in_the_pdf(pdf):
+    figures = 0  # every PNG that a chapter's stored outputs show: the book's figures
+    for name in toc_files():
+        path = ROOT / (name + ".ipynb")
+        if path.exists():
+            figures += sum("image/png" in out.get("data", {}) for cell in nbformat.read(path, as_version=4).cells
+                           for out in cell.get("outputs", []))
+    listing = run("pdfimages", "-list", str(pdf)).splitlines()[2:]
+    images = [line for line in listing if line.split()[2] == "image"]  # not the soft masks of transparent PNGs
+    assert figures > 30 and len(images) >= figures, f"{len(images)} images in the PDF for {figures} figures"
+
+
+def test_no_line_runs_off_the_page(pdf):
+    # every word's box must end inside the right margin (plus half a millimetre): code wraps, it is not cut
+    bbox = run("pdftotext", "-bbox", str(pdf), "-")
+    width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
+    limit = width - build_pdf.MARGIN_MM["right"] * 72 / 25.4 + 1.5
+    beyond = [(float(m.group(1)), m.group(2)) for m in re.finditer(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" '
+                                                                    r'yMax="[\d.]+">([^<]*)</word>', bbox)
+              if float(m.group(1)) > limit]
+    assert beyond == [], f"{len(beyond)} words end beyond the right margin ({limit:.0f} pt), e.g. {beyond[:10]}"
