@@ -278,6 +278,6 @@
     });
   }
 
-  window.cnnTestedDrawing = {mnistStyle, predict, resize};  // the steps themselves, for the tests
+  window.cnnTestedDrawing = {mnistStyle, predict, resize, loadWeights};  // the steps themselves, for tests and bench/draw_runtime.py
   document.querySelectorAll(".draw-digit").forEach(start);
 })();
