@@ -22,16 +22,20 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (Debian's, driven by Playwright), or a skip that says why; a failure with REQUIRE_BROWSER=1."""
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (see requirements.txt)")
     from tools.browser import chromium
 
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright, reason = None, "playwright is not installed (see requirements.txt)"
     binary = chromium()
     if binary is None:
         reason = "no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM"
+    if sync_playwright is None or binary is None:
         if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(reason + " (REQUIRE_BROWSER is set: the browser test may not be skipped)")
+            pytest.fail(reason + " (REQUIRE_BROWSER is set: the browser tests may not be skipped)")
         pytest.skip(reason)
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=binary, args=["--no-sandbox"])
         yield browser
         browser.close()

@@ -1,7 +1,7 @@
 """The page "Draw a digit" (draw_a_digit.md) in real Chromium, checked against Python and Keras.
 
-Recorded strokes (_static/draw/examples.json, which the page's example buttons draw too) are replayed on the
-canvas with the mouse, and once with real touch events. For each digit the page's own results are read back: the
+Stored strokes (_static/draw/examples.json, which the page's example buttons draw too) are drawn on the canvas
+with the mouse, and once with real touch events. For each digit the page's own results are read back: the
 drawing's pixels, the 28 x 28 input it prepared and its ten probabilities. The input must equal what
 utils.transforms.mnist_style makes of the same pixels in Python; the probabilities must equal what Keras gives for
 that input with the shipped weights, which must be chapter 4's (their SHA-256 is the one chapter 4 glued).
@@ -101,9 +101,15 @@ def page_results(page):
     return ink, result
 
 
+def drawing_area(page):
+    """The canvas' drawing area on the screen, inside its border: {x, y, width, height}."""
+    return page.evaluate("""() => { const c = document.querySelector('.draw-canvas'), r = c.getBoundingClientRect();
+        return {x: r.left + c.clientLeft, y: r.top + c.clientTop, width: c.clientWidth, height: c.clientHeight}; }""")
+
+
 def draw_with_mouse(page, strokes):
     page.locator(".draw-clear").click()
-    box = page.locator(".draw-canvas").bounding_box()
+    box = drawing_area(page)
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
     for stroke in strokes:
         page.mouse.move(*at(*stroke[0]))
@@ -171,22 +177,29 @@ def test_clear_empties_the_drawing_and_the_results(visit):
 
 def test_touch_draws_too(browser, site, keras_model):
     context = browser.new_context(has_touch=True, viewport={"width": 420, "height": 900})  # a phone-sized screen
-    page = context.new_page()
-    page.goto(site + PAGE)
-    page.wait_for_function("window.cnnTestedDraw && window.cnnTestedDraw.ready", timeout=15000)
-    box = page.locator(".draw-canvas").bounding_box()
-    touch = context.new_cdp_session(page)
-    for stroke in EXAMPLES["4"]:
-        points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]} for x, y in stroke]
-        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
-        for point in points[1:]:
-            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    settle(page)
-    ink, result = page_results(page)
-    report["digits"]["4 (touch)"] = check_against_python(keras_model, ink, result, "a 4 drawn by touch")
-    assert result["prediction"] == 4, f"the 4 drawn by touch reads as a {result['prediction']}"
-    context.close()
+    try:
+        problems = []
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+        page.goto(site + PAGE)
+        page.wait_for_function("window.cnnTestedDraw && window.cnnTestedDraw.ready", timeout=15000)
+        box = drawing_area(page)
+        touch = context.new_cdp_session(page)
+        for stroke in EXAMPLES["4"]:
+            points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]} for x, y in stroke]
+            touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+            for point in points[1:]:
+                touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+            touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        settle(page)
+        ink, result = page_results(page)
+        report["digits"]["4 (touch)"] = check_against_python(keras_model, ink, result, "a 4 drawn by touch")
+        assert result["prediction"] == 4, f"the 4 drawn by touch reads as a {result['prediction']}"
+        assert problems == [], "\n".join(problems)
+    finally:
+        context.close()
 
 
 def test_the_keyboard_reaches_every_button_and_draws_an_example(visit):

@@ -3,8 +3,11 @@
 Needs Chromium (as the browser test) and poppler-utils (Debian: `apt-get install poppler-utils`); skipped, saying
 so, without them, and failed instead with REQUIRE_BROWSER=1, as in CI.
 """
+import base64
+import collections
 import os
 import re
+import struct
 import shutil
 import subprocess
 
@@ -36,7 +39,7 @@ def run(*command):
 
 
 def normalize(text):
-    """Text with every run of whitespace as one space, and typographic quotes and dashes made plain."""
+    """Text with every run of whitespace as one space, typographic quotes made plain, soft hyphens dropped."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
 
@@ -59,11 +62,15 @@ def headings():
 
 def test_every_chapter_and_section_title_is_in_the_pdf(pdf):
     text = normalize(run("pdftotext", "-enc", "UTF-8", str(pdf), "-"))
-    titles = headings()
+    # the title page and the table of contents come first; the titles must be found in what follows them
+    opening = normalize((ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1])[:60]
+    front, body = text[:text.index(opening)], text[text.index(opening):]
+    book_title = build_pdf.book_config()["title"]
+    assert book_title in front and "Contents" in front, "no title page or contents before the front page's text"
+    titles = [t for t in headings() if t != book_title]  # the front page's own title: on the title page only
     assert len(titles) > 100, f"only {len(titles)} titles found in the sources"
-    missing = [t for t in titles if t not in text]
-    assert missing == [], f"titles missing from the PDF: {missing}"
-    assert "Contents" in text and build_pdf.book_config()["title"] in text
+    missing = [t for t in titles if t not in body]
+    assert missing == [], f"titles missing from the PDF's pages: {missing}"
 
 
 def test_the_page_count_is_plausible(pdf):
@@ -71,16 +78,26 @@ def test_the_page_count_is_plausible(pdf):
     assert PAGES[0] <= pages <= PAGES[1], f"{pages} pages"
 
 
-def test_every_figure_of_the_html_book_is_an_image_in_the_pdf(pdf):
-    figures = 0  # every PNG that a chapter's stored outputs show: the book's figures
+def figure_sizes():
+    """(width, height) in pixels of every figure the chapters' stored outputs show, from each PNG's header."""
+    sizes = []
     for name in toc_files():
         path = ROOT / (name + ".ipynb")
-        if path.exists():
-            figures += sum("image/png" in out.get("data", {}) for cell in nbformat.read(path, as_version=4).cells
-                           for out in cell.get("outputs", []))
-    listing = run("pdfimages", "-list", str(pdf)).splitlines()[2:]
-    images = [line for line in listing if line.split()[2] == "image"]  # not the soft masks of transparent PNGs
-    assert figures > 30 and len(images) >= figures, f"{len(images)} images in the PDF for {figures} figures"
+        for cell in nbformat.read(path, as_version=4).cells if path.exists() else []:
+            for out in cell.get("outputs", []):
+                if "image/png" in out.get("data", {}):
+                    header = base64.b64decode(out["data"]["image/png"])[16:24]  # IHDR: width, height
+                    sizes.append(struct.unpack(">II", header))
+    return collections.Counter(sizes)
+
+
+def test_every_figure_of_the_html_book_is_an_image_in_the_pdf(pdf):
+    figures = figure_sizes()
+    listing = [line.split() for line in run("pdfimages", "-list", str(pdf)).splitlines()[2:]]
+    images = collections.Counter((int(f[3]), int(f[4])) for f in listing if f[2] == "image")  # not alpha masks
+    assert sum(figures.values()) > 30, f"only {sum(figures.values())} figures in the chapters"
+    missing = figures - images  # each figure must appear at its own pixel size, as many times as the book has it
+    assert not missing, f"{sum(missing.values())} figures are not images in the PDF; their sizes: {dict(missing)}"
 
 
 def test_no_line_runs_off_the_page(pdf):

@@ -2,8 +2,7 @@
 127.0.0.1, and open pages in Debian's Chromium driven by Playwright (which downloads no browser here).
 
 MathJax normally comes from its CDN; offline, MATHJAX_DIR names a local copy (`npm install mathjax@3.2.2`, then
-.../node_modules/mathjax), served in the CDN's place, as the network would. AXE_DIR names a local axe-core
-(`npm install axe-core`, then .../node_modules/axe-core) for the accessibility audit.
+.../node_modules/mathjax), served in the CDN's place, as the network would.
 """
 import contextlib
 import functools

@@ -27,6 +27,7 @@ MARGIN_MM = {"top": 16, "bottom": 18, "left": 16, "right": 16}
 
 PRINT_CSS = """
 html, body { font-size: 10pt !important; background: #fff !important; }
+* { box-shadow: none !important; }  /* Chromium prints shadows as images: grey strips, megabytes of them */
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article, .bd-footer, .bd-footer-article,
 .bd-footer-content, .prev-next-area, .headerlink, .copybtn, .skip-link, #pst-back-to-top, .search-button-field,
 .draw-digit, .toggle-button, .pst-async-banner-revealer, #jb-print-docs-body { display: none !important; }
@@ -69,7 +70,7 @@ PREPARE_JS = """([title, author, subtitle]) => {
   // every chapter has a "Summary", an "Exercises" and a "References": give each its own anchor
   const seen = new Set();
   for (const section of article.querySelectorAll('section[id]')) {
-    if (seen.has(section.id)) section.id = `${section.closest('.pdf-chapter-start').id}--${section.id}`;
+    if (seen.has(section.id)) section.id = `${section.closest('.pdf-chapter-start')?.id ?? 'front'}--${section.id}`;
     seen.add(section.id);
   }
   // table of contents: every chapter and its sections, linked (the PDF outline has them too)

@@ -6,7 +6,7 @@
 (function () {
   const HERE = import.meta.url;
   const SIZE = 28, BOX = 20, CENTRE = 14;  // as utils/transforms.py: MNIST_SIZE, MNIST_BOX, MNIST_CENTRE
-  const LINE_WIDTH = 0.08;  // stroke width as a fraction of the canvas, as chapter 4's render_strokes (9 of 112)
+  const LINE_WIDTH = 9 / 112;  // stroke width as a fraction of the canvas, as chapter 4's render_strokes (9 of 112)
 
   // ---- preparing a drawing the MNIST way: utils.transforms.mnist_style, step by step ----------------------
 
@@ -153,7 +153,9 @@
   }
 
   async function loadWeights() {
-    const manifest = await (await fetch(new URL("classic_cnn.json", HERE))).json();
+    const found = await fetch(new URL("classic_cnn.json", HERE));
+    if (!found.ok) throw new Error(`classic_cnn.json: HTTP ${found.status}`);
+    const manifest = await found.json();
     const response = await fetch(new URL(manifest.file, HERE));
     if (!response.ok) throw new Error(`${manifest.file}: HTTP ${response.status}`);
     const buffer = await response.arrayBuffer();
@@ -175,7 +177,7 @@
     const context = canvas.getContext("2d", {willReadFrequently: true});
     const state = {ready: false, weights: null, input: null, probabilities: null, prediction: null, updates: 0};
     window.cnnTestedDraw = state;  // what the page computed, for the tests
-    let last = null, pending = false;
+    let last = null, pen = null, pending = false;  // the drawing pointer's last point and its id
 
     function clear() {
       context.fillStyle = "#000";
@@ -192,10 +194,16 @@
       context.stroke();
     }
 
-    function point(event) {  // canvas pixels, whatever size the canvas is shown at
+    function point(event) {  // canvas pixels, whatever size the canvas is shown at (inside its border)
       const rect = canvas.getBoundingClientRect();
-      return {x: (event.clientX - rect.left) * canvas.width / rect.width,
-              y: (event.clientY - rect.top) * canvas.height / rect.height};
+      return {x: (event.clientX - rect.left - canvas.clientLeft) * canvas.width / canvas.clientWidth,
+              y: (event.clientY - rect.top - canvas.clientTop) * canvas.height / canvas.clientHeight};
+    }
+
+    function dot(at) {  // a tap that does not move still leaves ink
+      context.beginPath();
+      context.arc(at.x, at.y, context.lineWidth / 2, 0, 2 * Math.PI);
+      context.fill();
     }
 
     function schedule() {
@@ -227,9 +235,12 @@
         row.querySelector(".draw-value").textContent = state.probabilities ? `${(100 * p).toFixed(1)} %` : "";
         row.classList.toggle("draw-predicted", digit === state.prediction);
       });
-      status.textContent = state.probabilities
-        ? `The model reads a ${state.prediction}, with probability ${(100 * state.probabilities[state.prediction]).toFixed(1)} %.`
+      if (last !== null) return;  // the status is a live region: announce the result when a stroke ends, not each frame
+      const article = state.prediction === 8 ? "an" : "a";
+      const text = state.probabilities
+        ? `The model reads ${article} ${state.prediction}, with probability ${(100 * state.probabilities[state.prediction]).toFixed(1)} %.`
         : "Draw a digit from 0 to 9 in the black square.";
+      if (status.textContent !== text) status.textContent = text;
     }
 
     function replay(strokes) {  // strokes: lists of [x, y] points in [0, 1], as chapter 4's render_strokes takes
@@ -242,27 +253,40 @@
     }
 
     canvas.addEventListener("pointerdown", event => {
-      if (event.button !== 0) return;
+      if (event.button !== 0 || pen !== null) return;  // one pointer draws at a time: a second finger is ignored
+      pen = event.pointerId;
       canvas.setPointerCapture(event.pointerId);
       last = point(event);
-      segment(last, last);  // a dot, for a tap that does not move
+      dot(last);
       schedule();
       event.preventDefault();
     });
     canvas.addEventListener("pointermove", event => {
-      if (last === null) return;
+      if (event.pointerId !== pen) return;
       const next = point(event);
       segment(last, next);
       last = next;
       schedule();
     });
-    for (const type of ["pointerup", "pointercancel"]) canvas.addEventListener(type, () => { last = null; schedule(); });
+    for (const type of ["pointerup", "pointercancel"]) {
+      canvas.addEventListener(type, event => {
+        if (event.pointerId !== pen) return;
+        last = pen = null;
+        schedule();
+      });
+    }
     root.querySelector(".draw-clear").addEventListener("click", () => { clear(); schedule(); });
-    fetch(new URL("examples.json", HERE)).then(r => r.json()).then(examples => {
+    fetch(new URL("examples.json", HERE)).then(r => {
+      if (!r.ok) throw new Error(`examples.json: HTTP ${r.status}`);
+      return r.json();
+    }).then(examples => {
       for (const button of root.querySelectorAll("[data-example]")) {
         button.addEventListener("click", () => replay(examples[button.dataset.example]));
         button.disabled = false;
       }
+    }).catch(error => {
+      status.textContent = `The example strokes could not be loaded: ${error.message}`;
+      throw error;
     });
 
     clear();
