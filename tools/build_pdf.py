@@ -27,7 +27,8 @@ MARGIN_MM = {"top": 16, "bottom": 18, "left": 16, "right": 16}
 
 PRINT_CSS = """
 html, body { font-size: 10pt !important; background: #fff !important; }
-* { box-shadow: none !important; }  /* Chromium prints shadows as images: grey strips, megabytes of them */
+html body *, html body div.admonition, html body .admonition { box-shadow: none !important; }  /* Chromium prints
+  shadows as images: a grey strip for every exercise and solution box (the theme's rule is !important too) */
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article, .bd-footer, .bd-footer-article,
 .bd-footer-content, .prev-next-area, .headerlink, .copybtn, .skip-link, #pst-back-to-top, .search-button-field,
 .draw-digit, .toggle-button, .pst-async-banner-revealer, #jb-print-docs-body { display: none !important; }
