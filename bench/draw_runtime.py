@@ -125,9 +125,7 @@ def main(argv=None):
     from utils import data, models, repro
 
     repro.make_reproducible(0)
-    manifest = json.loads(export_draw_model.MANIFEST.read_text())
-    payload = export_draw_model.WEIGHTS.read_bytes()
-    weights = [np.frombuffer(payload, "<f4", a["bytes"] // 4, a["offset"]).reshape(a["shape"]) for a in manifest["arrays"]]
+    weights = export_draw_model.read_weights()[0]
     _, (x_test, _) = data.load_mnist(n_train=1000)
     digits = x_test[:args.digits].astype(np.float32)
     keras_model = models.mnist_cnn()

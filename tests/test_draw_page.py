@@ -7,7 +7,6 @@ utils.transforms.mnist_style makes of the same pixels in Python; the probabiliti
 that input with the shipped weights, which must be chapter 4's (their SHA-256 is the one chapter 4 glued).
 The page's weight, load time and every comparison land in _build/draw_page_report.json.
 """
-import hashlib
 import json
 import time
 
@@ -27,15 +26,6 @@ REPORT = ROOT / "_build" / "draw_page_report.json"
 report = {"digits": {}}
 
 
-def shipped_weights():
-    """The six arrays of _static/draw/classic_cnn.bin, as the page reads them, and the file's SHA-256."""
-    manifest = json.loads(export_draw_model.MANIFEST.read_text())
-    payload = export_draw_model.WEIGHTS.read_bytes()
-    arrays = [np.frombuffer(payload, dtype="<f4", count=a["bytes"] // 4, offset=a["offset"]).reshape(a["shape"])
-              for a in manifest["arrays"]]
-    return arrays, hashlib.sha256(payload).hexdigest(), manifest
-
-
 def chapter4_glue(name):
     """The text of a value chapter 4 glued, from its stored outputs."""
     nb = nbformat.read(ROOT / "chapters" / "04_mnist_cnn.ipynb", as_version=4)
@@ -48,7 +38,7 @@ def chapter4_glue(name):
 
 
 def test_the_shipped_weights_are_chapter_4s_trained_model():
-    weights, digest, manifest = shipped_weights()
+    weights, digest, manifest = export_draw_model.read_weights()
     assert digest == manifest["sha256"], "classic_cnn.bin does not match its manifest: run tools/export_draw_model.py"
     assert digest == chapter4_glue("weights_sha256"), \
         "the page ships other weights than chapter 4 trained: refresh chapter 4 (tools/refresh_outputs.py exports them)"
@@ -63,7 +53,7 @@ def keras_model():
     from utils import models
 
     model = models.mnist_cnn()
-    model.set_weights(shipped_weights()[0])
+    model.set_weights(export_draw_model.read_weights()[0])
     return model
 
 

@@ -54,6 +54,15 @@ def manifest(weights, digest):
             "libraries": machine.library_versions()}
 
 
+def read_weights():
+    """The six arrays of classic_cnn.bin as the page reads them, the file's SHA-256, and the manifest."""
+    manifest = json.loads(MANIFEST.read_text())
+    payload = WEIGHTS.read_bytes()
+    arrays = [np.frombuffer(payload, dtype="<f4", count=a["bytes"] // 4, offset=a["offset"]).reshape(a["shape"])
+              for a in manifest["arrays"]]
+    return arrays, hashlib.sha256(payload).hexdigest(), manifest
+
+
 def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from utils import cache, data, repro, training
