@@ -1,8 +1,12 @@
 """The records that decide how a notebook's stored outputs are compared: CPU fingerprint and library versions."""
-import nbformat
+import re
 
-from tools.notebooks import record_machine, recorded_here, staleness
-from utils.machine import library_versions, machine_description, machine_fingerprint
+import nbformat
+import pytest
+
+from tools.notebooks import ROOT, record_machine, recorded_here, staleness
+from tools.rehearse import REHEARSALS
+from utils.machine import LIBRARIES, kernel_settings, library_versions, machine_description, machine_fingerprint
 
 PATH = "chapters/01_convolution.ipynb"
 
@@ -40,8 +44,36 @@ def test_a_notebook_without_the_record_is_stale_not_from_elsewhere():
     assert "does not record the machine and library versions" in message and "refresh_outputs.py" in message
 
 
-def test_the_record_covers_the_libraries_that_change_the_outputs():
-    versions = library_versions()
-    assert set(versions) == {"tensorflow", "keras", "numpy", "matplotlib"}
-    assert all(versions.values()), f"not installed: {[k for k, v in versions.items() if not v]}"
-    assert machine_fingerprint() == machine_fingerprint(machine_description())  # stable within a machine
+def test_every_recorded_package_is_pinned_in_the_lock_at_the_installed_version():
+    lock = dict(re.findall(r"(?m)^([A-Za-z0-9_.-]+)==([^ ;\n]+)", (ROOT / "requirements.txt").read_text()))
+    lock = {name.lower().replace("_", "-"): version for name, version in lock.items()}
+    for name, version in library_versions().items():
+        pinned = [lock.get(d.lower().replace("_", "-")) for d in LIBRARIES[name]]
+        assert version is not None, f"{name} is not installed"
+        assert version in pinned, f"{name} {version} is installed, requirements.txt pins {pinned}"
+
+
+def test_the_lock_pins_every_package_exactly():
+    lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#") and line != "-e ."]
+    assert lines and all(re.match(r"^[A-Za-z0-9_.-]+==[^ ;]+( ; .+)?$", line) for line in lines), \
+        [line for line in lines if not re.match(r"^[A-Za-z0-9_.-]+==[^ ;]+( ; .+)?$", line)]
+    for direct in ("tensorflow-cpu", "keras", "numpy", "matplotlib", "pillow", "ipython", "matplotlib-inline"):
+        assert any(line.lower().startswith(direct + "==") for line in lines), f"{direct} is not locked"
+
+
+@pytest.mark.parametrize("name", sorted(REHEARSALS))
+def test_each_rehearsal_is_another_machine(name):
+    """The settings that choose other numeric kernels are part of the fingerprint, so outputs recorded
+    without them are never compared exactly under them."""
+    here = machine_description(environ={})
+    settings = REHEARSALS[name]
+    assert kernel_settings(settings) == settings
+    assert machine_fingerprint(machine_description(environ=settings)) != machine_fingerprint(here)
+
+
+def test_settings_that_choose_no_kernels_leave_the_fingerprint_alone():
+    assert kernel_settings({"HOME": "/root", "TF_CPP_MIN_LOG_LEVEL": "3"}) == {}
+    assert "kernel_settings" not in machine_description(environ={"PATH": "/usr/bin"})
+    assert kernel_settings({"OPENBLAS_L2_SIZE": "512", "ONEDNN_VERBOSE": "0"}) == {
+        "ONEDNN_VERBOSE": "0", "OPENBLAS_L2_SIZE": "512"}

@@ -5,6 +5,8 @@ time and its slowest cells, and the total: the book's run times are measured wit
     python tools/refresh_outputs.py                      # every notebook in _toc.yml
     python tools/refresh_outputs.py chapters/01_*.ipynb  # some of them
     python tools/refresh_outputs.py --time-only          # run and time them, write nothing
+    python tools/refresh_outputs.py --into DIR           # write the executed notebooks into DIR instead,
+                                                         # even where a cell failed (to measure differences)
 
 All notebooks of one invocation share a fresh, empty cache of trained models (utils.cache), as a
 reader's first run does: a chapter that reuses an earlier chapter's model loads it if that chapter
@@ -30,7 +32,7 @@ from tools.notebooks import ROOT, prepare_kernel_environment, record_machine, to
 from utils import cache  # noqa: E402
 
 
-def execute(path, timeout):
+def execute(path, timeout, allow_errors=False):
     """The notebook at `path`, cleared and executed in a fresh kernel started in its folder, and the
     seconds each code cell took: (nb, {cell index: seconds})."""
     nb = nbformat.read(path, as_version=4)
@@ -46,7 +48,11 @@ def execute(path, timeout):
     def on_executed(cell, cell_index, execute_reply):
         seconds[cell_index] = time.perf_counter() - started[cell_index]
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+    # C-level output (TensorFlow's "oneDNN custom operations are on" log line, written before its logging
+    # starts, whatever TF_CPP_MIN_LOG_LEVEL says) goes to this script's stderr, not into the notebook: as under
+    # nbval and papermill, whose kernels run under pytest, where ipykernel does not capture file descriptors.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, allow_errors=allow_errors,
+                            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
                             resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=on_start, on_cell_executed=on_executed)
     client.execute()
@@ -70,9 +76,16 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell (default 1800)")
     parser.add_argument("--time-only", action="store_true", help="run and time the notebooks; write nothing")
+    parser.add_argument("--into", type=Path, help="write the executed notebooks into this folder, not over "
+                        "the sources, errors and stderr included (for tools/output_differences.py)")
+    parser.add_argument("--cache", type=Path, help="a folder to use as the cache of trained models, kept "
+                        "afterwards (default: a fresh temporary one, deleted); its entries are reused")
     args = parser.parse_args(argv)
     prepare_kernel_environment()
-    os.environ[cache.ENV] = fresh_cache = tempfile.mkdtemp(prefix="cnn-tested-cache-")
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    fresh_cache = str(args.cache.resolve()) if args.cache else tempfile.mkdtemp(prefix="cnn-tested-cache-")
+    os.environ[cache.ENV] = fresh_cache
     paths = [p.resolve() for p in args.notebooks] or [ROOT / nb for nb in toc_notebooks()]
     failed, times = 0, {}
     try:
@@ -80,12 +93,22 @@ def main(argv=None):
             start = time.perf_counter()
             name = path.relative_to(ROOT)
             try:
-                nb, seconds = execute(path, args.timeout)
+                nb, seconds = execute(path, args.timeout, allow_errors=bool(args.into))
             except CellExecutionError as exc:
                 print(f"FAILED  {name}: left unchanged\n{exc}", file=sys.stderr)
                 failed += 1
                 continue
             times[name] = time.perf_counter() - start
+            if args.into:
+                record_machine(nb)
+                args.into.mkdir(parents=True, exist_ok=True)
+                nbformat.write(nb, args.into / path.name)
+                errors = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                          and any(out.output_type == "error" for out in cell.outputs)]
+                print(f"ran {name} into {args.into} in {times[name]:.0f} s; errors in cells {errors}, stderr in "
+                      f"cells {[i for i, _ in stderr_outputs(nb)]}; slowest: {slowest(nb, seconds)}", flush=True)
+                failed += bool(errors)
+                continue
             if noise := stderr_outputs(nb):
                 print(f"FAILED  {name}: stderr in cell(s) {[i for i, _ in noise]}, "
                       f"left unchanged\n{noise[0][1]}", file=sys.stderr)
@@ -102,7 +125,8 @@ def main(argv=None):
                 # the draw-a-digit page ships chapter 4's weights: export the model this run just stored
                 subprocess.run([sys.executable, str(Path(export_draw_model.__file__))], check=True)
     finally:
-        shutil.rmtree(fresh_cache, ignore_errors=True)
+        if not args.cache:
+            shutil.rmtree(fresh_cache, ignore_errors=True)
     print(f"\n{'notebook':50}{'seconds':>8}")
     for name, s in times.items():
         print(f"{str(name):50}{s:8.0f}")

@@ -3,7 +3,8 @@
 An entry is found by a key that hashes everything that decides the trained weights: the training
 function's name and source, the source code of the `utils` package as this process imported it (model
 builders, recipes), every argument (arrays by their dtype, shape and bytes, so the data selection is part
-of it), the versions of TensorFlow, Keras, NumPy and matplotlib, the CPU fingerprint, the Keras backend,
+of it), the versions of the packages that shape the outputs (utils.machine.LIBRARIES), the machine's
+fingerprint (CPU and the environment settings that choose numeric kernels), the Keras backend,
 the GPUs, and the settings utils.repro makes (thread counts, op determinism). Change any of them and the
 key changes, so a stale entry is never found. An entry holds the saved model, its training history and
 a manifest with the SHA-256 of both files; an entry that is partial or damaged is deleted and the
