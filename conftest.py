@@ -1,14 +1,14 @@
 """Runs before pytest starts any notebook kernel (nbval or papermill), and decides what nbval compares."""
-import base64
-import hashlib
+import json
 import os
 import shutil
 import tempfile
-
-import nbformat
+from collections import Counter
+from pathlib import Path
 
 from utils.cache import ENV
-from tools.notebooks import MACHINE_DEPENDENT, prepare_kernel_environment, recorded_here
+from tools import tolerance
+from tools.notebooks import ROOT, prepare_kernel_environment, recorded_here
 
 prepare_kernel_environment()
 
@@ -23,77 +23,73 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     shutil.rmtree(getattr(config, "_cnn_tested_cache", ""), ignore_errors=True)
 
-FIGURES = ("image/png",)  # what matplotlib's inline backend stores for a figure
+REPORT = ROOT / "_build" / "nbval_comparison.json"  # what each compared cell measured, for tools and readers
+WAYS = ("exactly", "within tolerance", "not at all")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Compare figures where the notebook was recorded on this kind of CPU; elsewhere relax machine-dependent cells."""
+    """Decide how nbval compares each cell (tools/tolerance.py): exactly where the notebook was recorded on a
+    CPU like this one; elsewhere within the tolerance a cell declares, and exactly where it declares none."""
     cells = [item for item in items if hasattr(item, "compare_outputs") and hasattr(item, "cell")]
-    here = [item for item in cells if recorded_here(item.parent.nb)]
-    for item in here:
-        item.compare_outputs = _comparing_figures(item.compare_outputs, item.parent.skip_compare)
-    relaxed = [item for item in cells if item not in here and _machine_dependent(item)]
-    for item in relaxed:
-        item.options["check"] = False  # the cell still runs: its assertions still count
-    config._cnn_tested_counts = {
-        "cells": sum(item.options.get("check", True) for item in cells),
-        "notebooks": len({item.parent for item in cells}),
-        "figures": sum(_figures(item.cell.outputs) for item in here if item.options.get("check", True)),
-        "relaxed": len(relaxed),
-    }
+    config._cnn_tested_ways, config._cnn_tested_measured = {}, {}
+    for item in cells:
+        foreign = not recorded_here(item.parent.nb)
+        declared = tolerance.cell_tolerance(item.cell)
+        if item.options.get("skip") or not item.options.get("check", True):
+            way = "not at all"  # nbval-skip, or nbval-ignore-output (wall-clock times): executed, not compared
+        elif foreign and declared and tolerance.NOT_COMPARED in declared:
+            way, item.options["check"] = "not at all", False  # the cell still runs: its assertions still count
+        else:
+            way = "within tolerance" if foreign and declared else "exactly"
+            item.compare_outputs = _comparing(item, declared if foreign else None, foreign, config)
+        config._cnn_tested_ways[item] = way
 
 
-def _comparing_figures(compare_outputs, skip_compare):
-    """nbval's compare_outputs, with every figure compared by the SHA-256 of its PNG bytes (nbval skips images)."""
-    keep = tuple(key for key in skip_compare if key not in FIGURES)
+def _comparing(item, declared, foreign, config):
+    """A replacement for nbval's compare_outputs: tools.tolerance.compare, with nbval's sanitizer."""
 
     def compare(test, ref, skip_compare=None):
-        return compare_outputs(_hash_figures(test), _hash_figures(ref), skip_compare=keep)
+        result = tolerance.compare(tolerance.flatten(test, item.sanitize), tolerance.flatten(ref, item.sanitize),
+                                   declared, foreign=foreign)
+        config._cnn_tested_measured[f"{item.parent.name}::{item.name}"] = dict(
+            result.measured, tolerance=declared, failures=result.failures)
+        item.comparison_traceback = [
+            f"outputs differ{' beyond the tolerance the cell declares (' + json.dumps(declared) + ')' if declared else ''}"
+            f" (recorded on {'another' if foreign else 'this'} CPU):"] + result.failures
+        return not result.failures
 
     return compare
 
 
-def _hash_figures(outputs):
-    """Copies of the outputs with each PNG replaced by a short, readable line: its size in bytes and its hash."""
-    hashed = []
-    for out in outputs:
-        data = out.get("data", {})
-        if any(key in data for key in FIGURES):
-            out = nbformat.from_dict(dict(out, data={key: _png_digest(value) if key in FIGURES else value
-                                                     for key, value in data.items()}))
-        hashed.append(out)
-    return hashed
-
-
-def _png_digest(value):
-    png = base64.b64decode(value if isinstance(value, str) else "".join(value))
-    return f"PNG of {len(png):,} bytes, sha256 {hashlib.sha256(png).hexdigest()[:16]}"
-
-
-def _figures(outputs):
-    return sum(any(key in out.get("data", {}) for key in FIGURES) for out in outputs)
-
-
-def _machine_dependent(item):
-    return MACHINE_DEPENDENT in item.cell.metadata.get("tags", [])
-
-
 def pytest_report_header(config):
-    return ("notebook outputs: text and figures (by PNG hash) compared exactly where recorded on a CPU like this "
-            "one; elsewhere text only, and cells tagged 'machine-dependent' are only executed (their asserts run)")
+    return ("notebook outputs: compared exactly where recorded on a CPU like this one (figures byte for byte); "
+            "elsewhere within the tolerance each cell declares (tools/tolerance.py), exactly where it declares none")
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    counts = getattr(config, "_cnn_tested_counts", None)
-    if not counts or not counts["notebooks"]:
+    ways = getattr(config, "_cnn_tested_ways", {})
+    if not ways:
         terminalreporter.write_line(
             "NO NOTEBOOK OUTPUTS WERE COMPARED: nbval collected no notebook in this run "
             "(run `pytest` from the repository root, or name chapters/ or a notebook)", red=True, bold=True)
         return
-    terminalreporter.write_line(
-        f"notebook outputs compared: {counts['cells']} cells in {counts['notebooks']} notebooks, "
-        f"{counts['figures']} figures among them by PNG hash")
-    if counts["relaxed"]:
+    cells, figures, notebooks = Counter(), Counter(), {}
+    for item, way in ways.items():
+        notebook = item.parent.name
+        notebooks.setdefault(notebook, (Counter(), Counter(), recorded_here(item.parent.nb)))
+        n_figures = sum(any(key in out.get("data", {}) for key in tolerance.FIGURES) for out in item.cell.outputs)
+        for total, per_notebook, n in ((cells, notebooks[notebook][0], 1), (figures, notebooks[notebook][1], n_figures)):
+            total[way] += n
+            per_notebook[way] += n
+    terminalreporter.write_line("notebook outputs compared (cells / figures), exactly | within tolerance | not at all:")
+    for notebook, (c, f, here) in notebooks.items():
         terminalreporter.write_line(
-            f"{counts['relaxed']} machine-dependent notebook cells were executed but not compared: "
-            "their stored outputs were recorded on another kind of CPU (see README, 'How the tests work')")
+            f"  {notebook:45} {' | '.join(f'{c[w]:3} / {f[w]:2}' for w in WAYS)}   "
+            f"{'recorded on this CPU' if here else 'recorded on another CPU (or other kernel settings)'}")
+    terminalreporter.write_line(
+        f"  {'all ' + str(len(notebooks)) + ' notebooks':45} {' | '.join(f'{cells[w]:3} / {figures[w]:2}' for w in WAYS)}")
+    measured = getattr(config, "_cnn_tested_measured", {})
+    if measured:
+        REPORT.parent.mkdir(exist_ok=True)
+        REPORT.write_text(json.dumps(measured, indent=1))
+        terminalreporter.write_line(f"  what each compared cell measured: {REPORT.relative_to(ROOT)}")

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 import yaml
 
+from tools import tolerance
 from tools.notebooks import MACHINE_DEPENDENT, ROOT, staleness, toc_notebooks
 
 NOTEBOOKS = toc_notebooks()
@@ -78,6 +79,18 @@ def test_machine_dependent_cells_say_why_their_outputs_depend_on_the_machine(not
     for c in code_cells(notebook):
         if MACHINE_DEPENDENT in c.metadata.get("tags", []):
             assert c.metadata.get("nbval_reason"), f"machine-dependent without a reason (nbval_reason):\n{c.source}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_machine_dependent_cells_and_only_they_declare_a_tolerance(notebook):
+    """Off the recording CPU a machine-dependent cell is compared within the tolerance it declares (or, for a
+    sample that legitimately changes, not at all); every other cell is compared exactly there too."""
+    for c in code_cells(notebook):
+        declared = tolerance.cell_tolerance(c)  # raises on a malformed one
+        if MACHINE_DEPENDENT in c.metadata.get("tags", []):
+            assert declared, f"machine-dependent without a tolerance (metadata 'tolerance'):\n{c.source}"
+        else:
+            assert declared is None, f"a tolerance on a cell not tagged '{MACHINE_DEPENDENT}':\n{c.source}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
