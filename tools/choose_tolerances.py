@@ -68,8 +68,8 @@ def propose(measurements):
     rms = max(m["figure_rms"] for m in measurements)
     if rms:
         proposal["figure_rms"] = round_up(rms * MARGIN)
-        blank = min(m["blank_rms"] for m in measurements if m.get("blank_rms") is not None)
-        if proposal["figure_rms"] > blank / 2:  # such a tolerance would pass a figure half erased
+        blank = min((m["blank_rms"] for m in measurements if m.get("blank_rms") is not None), default=None)
+        if blank is not None and proposal["figure_rms"] > blank / 2:  # such a tolerance would pass a figure half erased
             proposal["figure_rms_useless"] = f"{proposal['figure_rms']} > half the figure's RMS from blank, {blank:.0f}"
     return proposal
 
