@@ -66,7 +66,7 @@ def table(header, rows, widths):
 
 class ComparisonCounts(SphinxDirective):
     def run(self):
-        rows, totals = [], [0] * 7
+        rows = []
         for title, _, cells in notebooks():
             counts = [len(cells)]
             for foreign in (False, True):
@@ -76,7 +76,6 @@ class ComparisonCounts(SphinxDirective):
                     chosen = [c for c in cells if way(c, foreign) == kind]
                     counts.append(f"{len(chosen)} / {sum(map(figures, chosen))}")
             rows.append([title] + counts)
-            totals = [t + int(str(v).split(" / ")[0]) for t, v in zip(totals, counts)]
         header = ["Chapter", "code cells", "recording CPU: exactly", "recording CPU: not at all",
                   "other CPU: exactly", "other CPU: within tolerance", "other CPU: not at all"]
         return [table(header, rows, [30, 8, 12, 12, 12, 12, 12])]

@@ -1,5 +1,6 @@
 """The records that decide how a notebook's stored outputs are compared: CPU fingerprint and library versions."""
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -77,3 +78,20 @@ def test_settings_that_choose_no_kernels_leave_the_fingerprint_alone():
     assert "kernel_settings" not in machine_description(environ={"PATH": "/usr/bin"})
     assert kernel_settings({"OPENBLAS_L2_SIZE": "512", "ONEDNN_VERBOSE": "0"}) == {
         "ONEDNN_VERBOSE": "0", "OPENBLAS_L2_SIZE": "512"}
+
+
+def test_a_planted_regression_changes_only_the_parameters_cell():
+    from tools.rehearse import plant
+
+    planted = plant(Path("chapters/04_mnist_cnn.ipynb"), "EPOCHS = 10 =>EPOCHS = 9  ")
+    try:
+        original, changed = (nbformat.read(ROOT / p, as_version=4) for p in ("chapters/04_mnist_cnn.ipynb", planted))
+        differing = [(a.source, b.source) for a, b in zip(original.cells, changed.cells) if a.source != b.source]
+        assert len(differing) == 1 and "parameters" in changed.cells[
+            [c.source for c in changed.cells].index(differing[0][1])].metadata["tags"]
+        assert "EPOCHS = 9" in differing[0][1] and "EPOCHS = 10" in differing[0][0]
+        assert [c.get("outputs") for c in changed.cells] == [c.get("outputs") for c in original.cells]
+    finally:
+        (ROOT / planted).unlink()
+    with pytest.raises(SystemExit, match="OLD=>NEW"):
+        plant(Path("chapters/04_mnist_cnn.ipynb"), "EPOCHS = 11=>EPOCHS = 9")

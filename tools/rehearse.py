@@ -4,6 +4,8 @@ cell is compared as it would be on a reader's machine, within the tolerances the
     python tools/rehearse.py                          # every chapter, as CPU "eigen" (the default)
     python tools/rehearse.py --as avx2 chapters/04_mnist_cnn.ipynb
     python tools/rehearse.py --list                   # the settings of each rehearsal
+    python tools/rehearse.py --as avx2 --plant "BATCH_SIZE = 128=>BATCH_SIZE = 112" chapters/04_mnist_cnn.ipynb
+                                                      # a planted regression: must FAIL
 
 Each rehearsal sets environment variables that choose other kernels (each was measured to change a trained
 model's bits or NumPy's results; see "How this book is tested" in the book). They are part of the machine's
@@ -12,6 +14,10 @@ every cell that declares a tolerance is compared within it, every other cell exa
 recording in their last bits, as on another CPU; bit-identity with a real other CPU is not on offer (kernel
 blocking also follows cache sizes). Extra arguments after `--` go to pytest. The measured differences land in
 _build/nbval_comparison.json.
+
+--plant OLD=>NEW runs a copy of each named notebook whose parameters cell has OLD replaced by NEW (a regression a
+reader's machine must catch: the copy keeps the stored outputs), from chapters/ under a name starting with
+"zz_planted_", deleted afterwards. The rehearsal then fails, and its failures show which cells caught the change.
 """
 import argparse
 import os
@@ -41,6 +47,7 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", default=["chapters"], help="default: chapters (every chapter)")
     parser.add_argument("--as", dest="cpu", choices=sorted(REHEARSALS), default="eigen", help="default: eigen")
     parser.add_argument("--list", action="store_true", help="print each rehearsal's settings and exit")
+    parser.add_argument("--plant", metavar="OLD=>NEW", help="change each notebook's parameters cell: must fail")
     argv = sys.argv[1:] if argv is None else list(argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
@@ -49,9 +56,29 @@ def main(argv=None):
             print(f"{name:6} " + " ".join(f"{k}={v!r}" for k, v in settings.items()))
         return 0
     env = dict(os.environ, **REHEARSALS[args.cpu])
-    command = [sys.executable, "-m", "pytest", *args.notebooks, *pytest_args]
+    notebooks = [plant(Path(nb), args.plant) for nb in args.notebooks] if args.plant else args.notebooks
+    command = [sys.executable, "-m", "pytest", *map(str, notebooks), *pytest_args]
     print(f"rehearsing CPU '{args.cpu}': " + " ".join(f"{k}={v}" for k, v in REHEARSALS[args.cpu].items()), flush=True)
-    return subprocess.call(command, cwd=ROOT, env=env)
+    try:
+        return subprocess.call(command, cwd=ROOT, env=env)
+    finally:
+        for planted in notebooks if args.plant else []:
+            planted.unlink()
+
+
+def plant(notebook, change):
+    """A copy of `notebook` in its folder, its parameters cell changed by "OLD=>NEW" (OLD must occur in it)."""
+    import nbformat
+
+    old, sep, new = change.partition("=>")
+    nb = nbformat.read(ROOT / notebook, as_version=4)
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if not sep or cell is None or old not in cell.source:
+        raise SystemExit(f"--plant {change!r}: expected OLD=>NEW with OLD in the parameters cell of {notebook}")
+    cell.source = cell.source.replace(old, new)
+    planted = (ROOT / notebook).with_name(f"zz_planted_{(ROOT / notebook).name}")
+    nbformat.write(nb, planted)
+    return planted.relative_to(ROOT)
 
 
 if __name__ == "__main__":
