@@ -27,10 +27,10 @@ MEASURE = {"rtol": 1e300, "atol": 1e300, "figure_rms": 1e300}  # measure everyth
 
 
 def sanitizer(path=SANITIZE):
-    """nbval's sanitizing of one string, from the same file (pairs of regex:/replace: lines)."""
-    lines = [line for line in path.read_text().splitlines() if line.startswith(("regex:", "replace:"))]
-    pairs = [(re.compile(a.split(":", 1)[1].strip()), b.split(":", 1)[1].strip())
-             for a, b in zip(lines[::2], lines[1::2])]
+    """nbval's sanitizing of one string, from the same file, parsed by nbval itself."""
+    from nbval.plugin import get_sanitize_patterns
+
+    pairs = [(re.compile(regex), replace) for regex, replace in get_sanitize_patterns(path.read_text())]
 
     def sanitize(text):
         for regex, replace in pairs:
