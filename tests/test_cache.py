@@ -1,21 +1,28 @@
 """utils.cache: a trained model is found again by everything that decides its weights, and by nothing else."""
+import functools
+import importlib.util
 import json
+import os
 import random
+import shutil
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from tools.notebooks import ROOT
 from utils import cache, machine, training
 
-CALLS = []  # every call of tiny_training below, so that tests can tell a miss from a hit
+CALLS = []  # every fit() while a test's `folder` is in use, so that tests can tell a miss (training) from a hit
 
 
 def tiny_training(x, y, epochs=1, seed=0):
     """A small model trained for real: Dense(3, softmax) on x (N, 4)."""
-    CALLS.append((len(x), epochs, seed))
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
@@ -31,8 +38,16 @@ def data():
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
+    """An empty cache folder of this test's own; every training (a call of Model.fit) is counted in CALLS."""
     monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
     CALLS.clear()
+    fit = keras.Model.fit
+
+    def counted_fit(self, x=None, y=None, **kwargs):
+        CALLS.append(len(x))
+        return fit(self, x, y, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", counted_fit)
     return tmp_path / "cache"
 
 
@@ -86,26 +101,159 @@ def test_the_key_changes_with_every_thing_that_decides_the_weights(data, monkeyp
     monkeypatch.setattr(cache, "IMPORTED_SOURCE", "edited utils")
     assert cache.key(tiny_training, x, y) != base  # the recipes' source code, as imported
     monkeypatch.undo()
-    monkeypatch.setattr(cache, "_function_source", lambda train: "def tiny_training(): edited")
-    assert cache.key(tiny_training, x, y) != base  # the training function's own source
-    monkeypatch.undo()
-    monkeypatch.setattr(cache, "_settings", lambda: {"threads": [8, 8]})
-    assert cache.key(tiny_training, x, y) != base  # threads, determinism, backend, GPUs
-    monkeypatch.undo()
     monkeypatch.setattr(machine, "library_versions", lambda: {"keras": "3.0.0"})
     assert cache.key(tiny_training, x, y) != base  # the libraries
     monkeypatch.undo()
-    monkeypatch.setattr(machine, "machine_fingerprint", lambda: "another CPU")
-    assert cache.key(tiny_training, x, y) != base  # the CPU
-    monkeypatch.undo()
     assert cache.key(tiny_training, x, y) == base
+
+
+@pytest.mark.parametrize("setting", ["TF_ENABLE_ONEDNN_OPTS=0", "ONEDNN_MAX_CPU_ISA=AVX2", "DNNL_MAX_CPU_ISA=AVX2",
+                                     "TF_XLA_FLAGS=--tf_xla_auto_jit=2", "OPENBLAS_CORETYPE=Sandybridge",
+                                     "NPY_DISABLE_CPU_FEATURES=AVX512F", "OMP_NUM_THREADS=1"])
+def test_the_key_changes_with_an_environment_setting_that_chooses_other_kernels(data, monkeypatch, setting):
+    name, value = setting.split("=", 1)
+    monkeypatch.delenv(name, raising=False)
+    base = cache.key(tiny_training, *data)
+    monkeypatch.setenv(name, value)
+    assert cache.key(tiny_training, *data) != base
+
+
+def test_the_key_changes_with_keras_float_type_dtype_policy_image_layout_threads_and_xla(data):
+    base = cache.key(tiny_training, *data)
+    changes = [(keras.config.set_floatx, keras.config.floatx, "float64"),
+               (keras.config.set_dtype_policy, lambda: keras.config.dtype_policy().name, "mixed_float16"),
+               (keras.config.set_image_data_format, keras.config.image_data_format, "channels_first"),
+               (tf.config.threading.set_inter_op_parallelism_threads,
+                tf.config.threading.get_inter_op_parallelism_threads, 1),
+               (tf.config.optimizer.set_jit, tf.config.optimizer.get_jit, "autoclustering")]
+    for change, current, other in changes:
+        before = current()
+        try:
+            change(other)
+            assert cache.key(tiny_training, *data) != base, change.__name__
+        finally:
+            change(before)
+        assert cache.key(tiny_training, *data) == base, f"{change.__name__} was not restored"
+
+
+# --- training functions defined outside utils (a notebook's) ---------------------------------------
+
+NOTEBOOK_CELL = """
+import keras
+import numpy as np
+
+BATCH_SIZE = 8
+UNITS = [3]
+
+
+def build(units):
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation="softmax")])
+
+
+def train(x, y):
+    model = build(UNITS[0])
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    return model, model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0).history
+
+
+def train_closure(scale):
+    def inner(x, y):
+        return train(x * scale, y)
+    return inner
+
+
+def train_comprehension(x, y):
+    return train(np.stack([image for image in x if image.sum() > THRESHOLD]), y)
+
+
+THRESHOLD = 0.0
+"""
+
+
+@pytest.fixture
+def notebook(tmp_path):
+    """A module standing for a notebook's namespace: its functions read its globals, as a notebook's do."""
+    path = tmp_path / "a_notebook.py"
+    path.write_text(NOTEBOOK_CELL)
+    spec = importlib.util.spec_from_file_location("a_notebook", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_training_defined_in_a_notebook_gets_a_new_key_when_a_global_it_reads_changes(notebook, data):
+    base = cache.key(notebook.train, *data)
+    notebook.BATCH_SIZE = 16  # read by train itself
+    assert cache.key(notebook.train, *data) != base
+    notebook.BATCH_SIZE = 8
+    assert cache.key(notebook.train, *data) == base
+    notebook.UNITS[0] = 4  # a mutable global, changed in place
+    assert cache.key(notebook.train, *data) != base
+    notebook.UNITS[0] = 3
+    notebook.build = lambda units: None  # a helper it calls, redefined
+    assert cache.key(notebook.train, *data) != base
+
+
+def test_what_a_helper_closure_or_comprehension_reads_is_part_of_the_key(notebook, data):
+    base = cache.key(notebook.train_comprehension, *data)
+    notebook.THRESHOLD = 1.0  # read only inside the comprehension
+    assert cache.key(notebook.train_comprehension, *data) != base
+    assert cache.key(notebook.train_closure(1.0), *data) != cache.key(notebook.train_closure(2.0), *data)
+    assert cache.key(notebook.train_closure(2.0), *data) == cache.key(notebook.train_closure(2.0), *data)
+    closure = cache.key(notebook.train_closure(1.0), *data)
+    notebook.BATCH_SIZE = 16  # read by train, which the closure calls
+    assert cache.key(notebook.train_closure(1.0), *data) != closure
+
+
+def test_a_training_that_reads_what_the_key_cannot_describe_is_refused_by_name(notebook, data):
+    notebook.BATCH_SIZE = object()
+    with pytest.raises(TypeError, match=r"a_notebook.train reads `BATCH_SIZE`, a object, which the cache key cannot"):
+        cache.key(notebook.train, *data)
+
+
+def test_a_partial_is_keyed_like_the_call_it_stands_for_and_a_callable_object_is_refused(notebook, data):
+    x, y = data
+    assert cache.key(functools.partial(tiny_training, x, epochs=2), y) == cache.key(tiny_training, x, y, epochs=2)
+    assert cache.key(functools.partial(notebook.train, y=y), x) == cache.key(notebook.train, x, y)
+
+    class Trainer:
+        def __call__(self, x, y):
+            return tiny_training(x, y)
+
+    with pytest.raises(TypeError, match="`train` must be a function .* got a callable object of type Trainer"):
+        cache.key(Trainer(), x, y)
+    with pytest.raises(TypeError, match="`train` must be a function"):
+        cache.key(print, x, y)
+
+
+def test_a_notebook_training_is_stored_and_found_again(notebook, data, folder):
+    model, history = cache.trained(notebook.train, *data)
+    again, history_again = cache.trained(notebook.train, *data)
+    assert len(CALLS) == 1 and history_again == history and weights_equal(again, model)
+    notebook.BATCH_SIZE = 4
+    cache.trained(notebook.train, *data)
+    assert len(CALLS) == 2 and len(cache.entries(folder)) == 2
 
 
 def test_an_argument_that_cannot_be_keyed_is_refused_by_name(data):
     with pytest.raises(TypeError, match="cannot key a training on an argument of type object"):
         cache.key(tiny_training, *data, seed=object())
+    with pytest.raises(TypeError, match="cannot key a training on an array of dtype object"):
+        cache.key(tiny_training, np.array([1, "a"], dtype=object), data[1])
     with pytest.raises(TypeError, match="`train` must be a function"):
         cache.key("train", *data)
+
+
+def test_the_source_in_the_key_is_the_source_as_it_was_when_utils_was_imported(tmp_path):
+    """An edit of utils/ after the import must not give a model of the old code the new code's key."""
+    shutil.copytree(ROOT / "utils", tmp_path / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);\n"
+              "import utils; before = utils.source_digest()\n"
+              "Path(sys.argv[1], 'utils', 'models.py').write_text('# edited\\n', 'utf-8')\n"
+              "from utils import cache\n"
+              "assert cache.IMPORTED_SOURCE == before != cache.source_digest(), 'the key follows the edit'\n")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 # --- hits and misses -------------------------------------------------------------------------------
@@ -113,7 +261,7 @@ def test_an_argument_that_cannot_be_keyed_is_refused_by_name(data):
 def test_a_miss_trains_and_stores_a_hit_loads_the_same_model_and_history(data, folder):
     x, y = data
     model, history = cache.trained(tiny_training, x, y, epochs=3)
-    assert len(CALLS) == 1 and len(list(folder.iterdir())) == 1
+    assert len(CALLS) == 1 and len(cache.entries(folder)) == 1
     again, history_again = cache.trained(tiny_training, x, y, epochs=3)
     assert len(CALLS) == 1  # not trained again
     assert history_again == history and len(history["loss"]) == 3
@@ -123,12 +271,14 @@ def test_a_miss_trains_and_stores_a_hit_loads_the_same_model_and_history(data, f
     assert len(CALLS) == 2  # another recipe: trained
 
 
-def test_the_book_model_is_the_same_after_a_hit_and_a_miss_and_so_is_what_runs_next(folder):
+def test_the_book_model_is_the_same_after_a_miss_a_hit_and_with_the_cache_off_and_so_is_what_runs_next(
+        folder, monkeypatch):
     rng = np.random.default_rng(1)
     x = rng.random((256, 28, 28, 1), dtype="float32")
     y = np.eye(10, dtype="float32")[rng.integers(0, 10, 256)]
 
     def run():
+        keras.layers.Dense(2)  # a name used before: the names that come after must not depend on it
         model, history = cache.trained(training.train_mnist_cnn, x, y, epochs=1, validation_data=(x[:64], y[:64]))
         # everything random that a notebook might draw next
         draws = [random.random(), np.random.random(), float(tf.random.uniform(())),
@@ -139,21 +289,25 @@ def test_the_book_model_is_the_same_after_a_hit_and_a_miss_and_so_is_what_runs_n
         return model, history, draws
 
     missed, history, draws = run()
-    assert list(folder.iterdir())  # stored
+    assert len(CALLS) == 1 and cache.entries(folder)  # trained and stored
     hit, history_hit, draws_hit = run()
-    assert history_hit == history and set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert [layer.name for layer in hit.layers] == [layer.name for layer in missed.layers]
-    assert np.array_equal(hit.predict(x, verbose=0), missed.predict(x, verbose=0))
-    for a, b in zip(draws, draws_hit):
-        assert np.array_equal(a, b)
-
-
-def test_with_the_cache_off_every_call_trains_and_nothing_is_written(data, monkeypatch, tmp_path):
     monkeypatch.setenv(cache.ENV, "off")
-    CALLS.clear()
+    off, history_off, draws_off = run()
+    assert len(CALLS) == 2  # the hit did not train, the run with the cache off did
+    assert history_hit == history_off == history and set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert [layer.name for layer in hit.layers] == [layer.name for layer in off.layers] == \
+        [layer.name for layer in missed.layers]
+    assert np.array_equal(hit.predict(x, verbose=0), missed.predict(x, verbose=0))
+    assert np.array_equal(off.predict(x, verbose=0), missed.predict(x, verbose=0))
+    for a, b, c in zip(draws, draws_hit, draws_off):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def test_with_the_cache_off_every_call_trains_and_nothing_is_written(data, folder, monkeypatch):
+    monkeypatch.setenv(cache.ENV, "off")
     cache.trained(tiny_training, *data)
     cache.trained(tiny_training, *data)
-    assert len(CALLS) == 2 and not list(tmp_path.iterdir())
+    assert len(CALLS) == 2 and not folder.exists()
 
 
 # --- damaged entries -------------------------------------------------------------------------------
@@ -178,11 +332,29 @@ def damage_consistent_but_unreadable_model(entry):  # even a manifest that match
     (entry / cache.MANIFEST).write_text(json.dumps(manifest))
 
 
+def damage_manifest_without_key(entry):  # a manifest that does not say which training it holds vouches for nothing
+    manifest = json.loads((entry / cache.MANIFEST).read_text())
+    manifest["key_parts"] = None
+    (entry / cache.MANIFEST).write_text(json.dumps(manifest))
+
+
+def damage_symlinked_model(entry):  # a file inside the entry that points elsewhere is never followed
+    real = entry.parent.parent / "elsewhere.keras"
+    (entry / cache.MODEL).rename(real)
+    (entry / cache.MODEL).symlink_to(real)
+
+
+def damage_pipe_as_model(entry):  # would block a reader forever
+    (entry / cache.MODEL).unlink()
+    os.mkfifo(entry / cache.MODEL)
+
+
 @pytest.mark.parametrize("damage", [damage_truncated_model, damage_history, damage_missing_manifest,
-                                    damage_consistent_but_unreadable_model])
+                                    damage_consistent_but_unreadable_model, damage_manifest_without_key,
+                                    damage_symlinked_model, damage_pipe_as_model])
 def test_a_damaged_or_partial_entry_is_deleted_and_retrained_never_loaded(data, folder, damage):
     model, history = cache.trained(tiny_training, *data, epochs=2)
-    entry, = folder.iterdir()
+    entry, = cache.entries(folder)
     damage(entry)
     with pytest.warns(UserWarning, match="damaged cache entry .* deleted, training again"):
         again, history_again = cache.trained(tiny_training, *data, epochs=2)
@@ -191,31 +363,139 @@ def test_a_damaged_or_partial_entry_is_deleted_and_retrained_never_loaded(data, 
     assert cache.load(entry) is not None  # and stored afresh
 
 
-def test_no_partial_entry_is_left_behind_when_saving_fails(data, folder, monkeypatch):
-    def fail(self, path):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(keras.Model, "save", fail)
-    with pytest.raises(OSError, match="disk full"):
-        cache.trained(tiny_training, *data)
-    assert list(folder.iterdir()) == []
-
-
-def test_the_source_in_the_key_is_the_source_this_process_imported():
-    # an edit of utils/ after the import must not give models of the old code the new code's key
-    assert cache.IMPORTED_SOURCE == cache.source_digest()  # nobody edited utils/ during this test run
-    assert cache.key_parts(tiny_training, np.zeros(1), np.zeros(1))["source"] == cache.IMPORTED_SOURCE
-
-
-def test_an_entry_that_cannot_be_read_for_lack_of_permission_is_kept(data, folder, monkeypatch):
+def test_an_entry_that_is_a_symbolic_link_is_removed_not_followed(data, folder, tmp_path):
     cache.trained(tiny_training, *data)
-    entry, = folder.iterdir()
+    entry, = cache.entries(folder)
+    elsewhere = tmp_path / "elsewhere"
+    entry.rename(elsewhere)
+    entry.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.warns(UserWarning, match="is a symbolic link: not followed, removed"):
+        cache.trained(tiny_training, *data)
+    assert len(CALLS) == 2 and not entry.is_symlink() and (elsewhere / cache.MODEL).exists()
 
-    def refuse(self, *args, **kwargs):
-        raise PermissionError("no")
 
-    monkeypatch.setattr(cache.Path, "read_text", refuse)
+def test_the_bytes_loaded_are_the_bytes_verified(data, folder, monkeypatch):
+    cache.trained(tiny_training, *data)
+    entry, = cache.entries(folder)
+    manifest = json.loads((entry / cache.MANIFEST).read_text())
+    loaded = []
+    load_model = keras.saving.load_model
+
+    def load_and_look(path, **kwargs):
+        (entry / cache.MODEL).write_bytes(b"swapped after the check")  # what another process might do meanwhile
+        loaded.append((Path(path), cache.hashlib.sha256(Path(path).read_bytes()).hexdigest(), kwargs))
+        return load_model(path, **kwargs)
+
+    monkeypatch.setattr(keras.saving, "load_model", load_and_look)
+    assert cache.load(entry) is not None
+    (path, digest, kwargs), = loaded
+    assert entry not in path.parents and digest == manifest["sha256"][cache.MODEL]
+    assert kwargs.get("safe_mode") is True
+
+
+# --- a cache folder that cannot or must not be used -------------------------------------------------
+
+def test_a_cache_folder_where_nothing_can_be_stored_warns_and_goes_on_with_the_trained_model(data, folder, tmp_path,
+                                                                                          monkeypatch):
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(cache.ENV, str(blocked / "cache"))  # cannot be created, whoever runs this (root too)
+    with pytest.warns(UserWarning, match="could not be stored in the cache .* going on with the trained model"):
+        model, history = cache.trained(tiny_training, *data)
+    assert len(CALLS) == 1 and len(history["loss"]) == 1
+    assert model.predict(data[0], verbose=0).shape == (32, 3)
+
+
+def test_a_full_disk_leaves_no_partial_entry_and_the_chapter_goes_on(data, folder, monkeypatch):
+    save = keras.Model.save
+
+    def fail_in_the_cache(self, path, **kwargs):
+        if folder in Path(path).parents:
+            raise OSError(28, "No space left on device")
+        return save(self, path, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "save", fail_in_the_cache)
+    with pytest.warns(UserWarning, match="No space left on device.*going on with the trained model"):
+        model, history = cache.trained(tiny_training, *data)
+    assert [path.name for path in folder.iterdir() if not path.name.endswith(".lock")] == []
+    with pytest.warns(UserWarning, match="No space left on device"):
+        again, _ = cache.trained(tiny_training, *data)  # nothing stored: trained again, to the same weights
+    assert len(CALLS) == 2 and weights_equal(model, again)
+
+
+def test_a_read_only_cache_folder_warns_and_goes_on_with_the_trained_model(data, folder, monkeypatch):
+    folder.mkdir(mode=0o700)
+    os.chmod(folder, 0o500)
+    if os.getuid() == 0:  # root may write anyway: the refusal a read-only folder gives everyone else
+        mkdtemp = tempfile.mkdtemp
+
+        def refuse_in_the_cache(suffix=None, prefix=None, dir=None):
+            if dir is not None and Path(dir) == folder:
+                raise PermissionError(13, "Permission denied", str(folder))
+            return mkdtemp(suffix, prefix, dir)
+
+        monkeypatch.setattr(tempfile, "mkdtemp", refuse_in_the_cache)
+    with pytest.warns(UserWarning, match=r"could not be stored in the cache \(PermissionError.*going on with"):
+        model, history = cache.trained(tiny_training, *data)
+    assert len(CALLS) == 1 and len(history["loss"]) == 1 and cache.entries(folder) == []
+    assert model.predict(data[0], verbose=0).shape == (32, 3)
+
+
+def test_a_cache_folder_that_others_may_write_to_is_refused_with_a_warning(data, folder):
+    folder.mkdir(mode=0o700)
+    os.chmod(folder, 0o777)
+    with pytest.warns(UserWarning, match=r"may be written by other users \(mode drwxrwxrwx; `chmod go-w"):
+        cache.trained(tiny_training, *data)
+    assert len(CALLS) == 1 and list(folder.iterdir()) == []  # trained, nothing stored or loaded
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        os.chmod(folder, 0o700)
+        os.chown(folder, 65534, 65534)
+        with pytest.warns(UserWarning, match=r"belongs to another user \(uid 65534\)"):
+            cache.trained(tiny_training, *data)
+        assert len(CALLS) == 2
+
+
+def test_an_entry_that_cannot_be_read_for_lack_of_permission_is_kept_and_the_chapter_goes_on(data, folder,
+                                                                                             monkeypatch):
+    cache.trained(tiny_training, *data)
+    entry, = cache.entries(folder)
+    read = cache._read_verified
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(cache, "_read_verified", refuse)
     with pytest.raises(PermissionError):
         cache.load(entry)
-    monkeypatch.undo()
+    with pytest.warns(UserWarning, match="cannot be read .* training again without storing"):
+        cache.trained(tiny_training, *data)
+    assert len(CALLS) == 2
+    monkeypatch.setattr(cache, "_read_verified", read)
     assert cache.load(entry) is not None  # still there, still good
+
+
+def test_leftovers_of_a_process_killed_while_storing_are_removed(data, folder):
+    key = cache.key(tiny_training, *data)
+    leftover = folder / f".{key[:12]}-killed"
+    leftover.mkdir(parents=True)
+    cache.trained(tiny_training, *data)
+    assert not leftover.exists() and [entry.name for entry in cache.entries(folder)] == [key]
+
+
+def test_two_processes_asking_for_the_same_training_train_it_once(data, folder, tmp_path):
+    x, y = data
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    script = ("import sys, numpy as np, keras; sys.path.insert(0, sys.argv[1])\n"
+              "from utils import cache; from tests.test_cache import tiny_training\n"
+              "calls = []; fit = keras.Model.fit\n"
+              "keras.Model.fit = lambda self, *a, **k: calls.append(1) or fit(self, *a, **k)\n"
+              "cache.trained(tiny_training, np.load(sys.argv[2]), np.load(sys.argv[3]))\n"
+              "print('trained' if calls else 'loaded')\n")
+    command = [sys.executable, "-c", script, str(ROOT), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            for _ in range(2)]
+    outputs = [run.communicate() for run in runs]
+    assert all(run.returncode == 0 for run in runs), [error[-1000:] for _, error in outputs]
+    assert sorted(out.strip() for out, _ in outputs) == ["loaded", "trained"]
+    assert len(cache.entries(folder)) == 1
