@@ -1,4 +1,6 @@
 """Layer 2: every chapter in _toc.yml runs end to end under papermill with reduced parameters."""
+import sys
+
 import nbformat
 import papermill
 import pytest
@@ -9,7 +11,7 @@ from utils import cache
 NOTEBOOKS = toc_notebooks()
 TABLE = reduced_parameters()
 # Chapter 6 loads chapter 4's model from the cache of trained models. Its crash test is the cache test at the
-# end of this file, which runs it twice, once training that model (a miss) and once loading it (a hit).
+# end of this file, which runs it twice: loading that model (a hit), and training it with the cache off.
 CACHE_CHAPTER = "chapters/06_what_the_network_learned.ipynb"
 CACHE_MODEL_CHAPTER = "chapters/04_mnist_cnn.ipynb"  # trains the model that CACHE_CHAPTER loads
 
@@ -32,14 +34,20 @@ def test_a_misspelled_parameter_fails():
         check_parameter_names(ROOT / NOTEBOOKS[0], {"N_DIGIT": 1})
 
 
+RAN = set()  # the chapters whose reduced run finished in this test session
+
+
 @pytest.mark.parametrize("notebook", [nb for nb in NOTEBOOKS if nb != CACHE_CHAPTER])
 def test_notebook_runs_with_reduced_parameters(notebook, tmp_path):
     run_reduced(notebook, tmp_path / "out.ipynb")
+    RAN.add(notebook)
 
 
 def run_reduced(notebook, out):
     """Run `notebook` with its reduced parameters into `out`, from a working directory that is neither the
-    notebook's nor the repository's; fail with the failing cell's source. Returns the executed notebook."""
+    notebook's nor the repository's; fail with the failing cell's source, and on any output to stderr (a
+    warning: the stored outputs have none, so a warning that only small sizes raise fails here too).
+    Returns the executed notebook."""
     parameters = TABLE.get(notebook) or {}
     check_parameter_names(ROOT / notebook, parameters)
     try:
@@ -49,7 +57,30 @@ def run_reduced(notebook, out):
         source = nbformat.read(out, as_version=4).cells[exc.cell_index].source
         pytest.fail(f"{notebook} failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue})\n"
                     f"--- cell source ---\n{source}", pytrace=False)
-    return nbformat.read(out, as_version=4)
+    executed = nbformat.read(out, as_version=4)
+    for cell in executed.cells:
+        errors = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
+        if errors:
+            pytest.fail(f"{notebook} wrote to stderr with its reduced parameters:\n{errors[-2000:]}\n"
+                        f"--- cell source ---\n{cell.source}", pytrace=False)
+    return executed
+
+
+def test_the_crash_runs_fail_on_a_warning(tmp_path):
+    parameters = nbformat.v4.new_code_cell("N = 0", metadata={"tags": ["parameters"]})
+    nb = nbformat.v4.new_notebook(cells=[parameters, nbformat.v4.new_code_cell("import numpy as np\nnp.mean([])")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "warns.ipynb").write_text(nbformat.writes(nb))
+    with pytest.raises(pytest.fail.Exception, match="(?s)wrote to stderr .*Mean of empty slice"):
+        run_reduced(str(tmp_path / "warns.ipynb"), tmp_path / "out.ipynb")
+
+
+def test_the_kernels_run_this_python():
+    """papermill and tools/refresh_outputs.py start kernel "python3": it must be this environment's interpreter,
+    not one that a user-level kernelspec names (the libraries recorded are this process's)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
 
 
 def test_the_cache_chapters_are_in_the_book_in_this_order():
@@ -57,25 +88,26 @@ def test_the_cache_chapters_are_in_the_book_in_this_order():
     assert NOTEBOOKS.index(CACHE_MODEL_CHAPTER) < NOTEBOOKS.index(CACHE_CHAPTER)
 
 
-def test_chapter_6_runs_and_shows_the_same_whether_the_cache_holds_chapter_4s_model_or_not(tmp_path, monkeypatch):
-    """utils.cache's promise, on a real chapter: chapter 6 asks for exactly the model chapter 4 trained, and
-    shows the same outputs whether it trains that model (a miss) or loads it (a hit)."""
+def test_chapter_6_loads_chapter_4s_model_from_the_cache_and_shows_what_it_shows_with_the_cache_off(
+        tmp_path, monkeypatch):
+    """utils.cache's promise, on a real chapter: chapter 6 asks for exactly the model chapter 4 trained and
+    stored (a hit: no training, no new entry), and shows the same outputs as when it trains that model itself
+    with the cache off."""
     session_cache = cache.cache_dir()  # this test run's cache: chapter 4's crash test stored its model there
-    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))  # empty: inherited by the kernel of the first run
-    (tmp_path / "miss").mkdir()
-    missed = run_reduced(CACHE_CHAPTER, tmp_path / "miss" / "out.ipynb")
-    entry, = (tmp_path / "cache").iterdir()  # the first run trained chapter 4's model and stored it
-    if not (session_cache / entry.name).exists():  # chapter 4's crash test did not run in this session (e.g. -k)
-        monkeypatch.setenv(cache.ENV, str(session_cache))
+    if CACHE_MODEL_CHAPTER not in RAN:  # e.g. under -k: store chapter 4's model first
         run_reduced(CACHE_MODEL_CHAPTER, tmp_path / "chapter4.ipynb")
-    assert (session_cache / entry.name).exists(), \
-        "chapter 6 asked the cache for another training than chapter 4's: it would train the model again"
-    stored = (session_cache / entry.name).stat().st_ino
-    monkeypatch.setenv(cache.ENV, str(session_cache))
+    before = {entry.name: entry.stat().st_ino for entry in cache.entries(session_cache)}
+    assert before, "chapter 4's run stored no model"
     (tmp_path / "hit").mkdir()
     hit = run_reduced(CACHE_CHAPTER, tmp_path / "hit" / "out.ipynb")
-    assert (session_cache / entry.name).stat().st_ino == stored, "the second run replaced the entry instead of loading it"
-    for a, b in zip(missed.cells, hit.cells):
+    after = {entry.name: entry.stat().st_ino for entry in cache.entries(session_cache)}
+    assert after == before, ("chapter 6 stored a new entry: it asked the cache for another training than chapter "
+                             "4's and trained it" if set(after) != set(before) else "an entry was replaced")
+    monkeypatch.setenv(cache.ENV, "off")  # inherited by the kernel: it trains chapter 4's model itself
+    (tmp_path / "off").mkdir()
+    off = run_reduced(CACHE_CHAPTER, tmp_path / "off" / "out.ipynb")
+    assert {entry.name for entry in cache.entries(session_cache)} == set(before)
+    for a, b in zip(off.cells, hit.cells):
         if a.cell_type == "code":
             assert _shown(b) == _shown(a), f"a cache hit changed what this cell shows:\n{a.source}"
 

@@ -1,7 +1,12 @@
 """Helpers shared by the notebook tests and the maintainers' scripts: which notebooks, which parameters,
 the environment every notebook kernel starts in, and the record of which machine and libraries made a
 notebook's outputs."""
+import atexit
+import json
 import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import papermill
@@ -60,6 +65,16 @@ def prepare_kernel_environment():
 
     matplotlib.use("Agg")
     import matplotlib.font_manager  # noqa: F401
+
+    # Kernel "python3" is this environment's Python, whatever kernelspecs the user has installed (the libraries
+    # recorded in the notebooks are this process's): JUPYTER_PATH is searched before the user's folders.
+    folder = Path(tempfile.mkdtemp(prefix="cnn-tested-kernels-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "kernels" / "python3").mkdir(parents=True)
+    (folder / "kernels" / "python3" / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (this environment)", "language": "python"}))
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("JUPYTER_PATH")]))
 
 
 # --- which machine and which libraries recorded a notebook's outputs ------------------------------
