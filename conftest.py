@@ -4,7 +4,6 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from pathlib import Path
 
 from utils.cache import ENV
 from tools import tolerance
@@ -68,11 +67,19 @@ def pytest_report_header(config):
             "elsewhere within the tolerance each cell declares (tools/tolerance.py), exactly where it declares none")
 
 
+RAN = set()  # node ids of the tests that ran (or were skipped while running): -k, -x and deselection leave out the rest
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or report.skipped:
+        RAN.add(report.nodeid)
+
+
 def pytest_terminal_summary(terminalreporter, config):
-    ways = getattr(config, "_cnn_tested_ways", {})
+    ways = {item: way for item, way in getattr(config, "_cnn_tested_ways", {}).items() if item.nodeid in RAN}
     if not ways:
         terminalreporter.write_line(
-            "NO NOTEBOOK OUTPUTS WERE COMPARED: nbval collected no notebook in this run "
+            "NO NOTEBOOK OUTPUTS WERE COMPARED: no notebook cell ran in this run "
             "(run `pytest` from the repository root, or name chapters/ or a notebook)", red=True, bold=True)
         return
     cells, figures, notebooks = Counter(), Counter(), {}

@@ -1,5 +1,4 @@
 """Shared set-up of the tests: TensorFlow's threads pinned, and the built book in a real browser."""
-import os
 
 import pytest
 
@@ -22,7 +21,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (Debian's, driven by Playwright), or a skip that says why; a failure with REQUIRE_BROWSER=1."""
-    from tools.browser import chromium
+    from tools.browser import chromium, required
 
     try:
         from playwright.sync_api import sync_playwright
@@ -32,7 +31,7 @@ def browser():
     if binary is None:
         reason = "no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM"
     if sync_playwright is None or binary is None:
-        if os.environ.get("REQUIRE_BROWSER"):
+        if required("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the browser tests may not be skipped)")
         pytest.skip(reason)
     with sync_playwright() as p:

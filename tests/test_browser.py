@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.browser import Visit
+from tools.browser import Visit, required
 from tools.notebooks import ROOT, toc_files
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -101,7 +101,7 @@ def axe_script():
     script = AXE_DIR / "axe.min.js"
     if not script.is_file():
         reason = f"no axe-core at {AXE_DIR}: npm install axe-core@4.14.1 (see .ci/run), or set AXE_DIR"
-        if os.environ.get("REQUIRE_BROWSER"):
+        if required("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the accessibility audit may not be skipped)")
         pytest.skip(reason)
     return script
@@ -117,6 +117,7 @@ def test_page_has_no_serious_accessibility_violation(opened, axe_script, scheme)
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
     (AXE_REPORTS / f"{opened.path.replace('/', '_').removesuffix('.html')}-{scheme}.json").write_text(
         json.dumps(violations, indent=1) + "\n")
+    assert opened.problems == [], "\n".join(opened.problems)  # also what the mode switch and the audit logged
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, "\n".join(f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}; "
                                     f"first: {v['nodes'][:3]}" for v in blocking)
@@ -172,3 +173,13 @@ def test_the_keyboard_opens_every_solution(browser, site):
         page.keyboard.press("Enter")
         solution.locator(".admonition-title ~ *").first.wait_for(state="visible", timeout=5000)
     page.close()
+
+
+@pytest.mark.parametrize("value, on", [("1", True), ("yes", True), ("0", False), ("false", False), ("", False),
+                                       (None, False)])
+def test_require_browser_is_on_only_when_set_to_something_other_than_0_or_false(monkeypatch, value, on):
+    if value is None:
+        monkeypatch.delenv("REQUIRE_BROWSER", raising=False)
+    else:
+        monkeypatch.setenv("REQUIRE_BROWSER", value)
+    assert required("REQUIRE_BROWSER") is on

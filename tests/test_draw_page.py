@@ -10,13 +10,12 @@ The page's weight, load time and every comparison land in _build/draw_page_repor
 import json
 import time
 
-import nbformat
 import numpy as np
 import pytest
 
 from tools import export_draw_model
 from tools.browser import Visit
-from tools.notebooks import ROOT
+from tools.notebooks import ROOT, stored_glue
 
 PAGE = "draw_a_digit.html"
 EXAMPLES = json.loads((ROOT / "_static" / "draw" / "examples.json").read_text())
@@ -28,13 +27,7 @@ report = {"digits": {}}
 
 def chapter4_glue(name):
     """The text of a value chapter 4 glued, from its stored outputs."""
-    nb = nbformat.read(ROOT / "chapters" / "04_mnist_cnn.ipynb", as_version=4)
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            scrapbook = out.get("metadata", {}).get("scrapbook", {})
-            if scrapbook.get("name") == name:
-                return out["data"][scrapbook["mime_prefix"] + "text/plain"].strip("'")
-    raise LookupError(f"chapter 4 glues no {name!r}")
+    return stored_glue("chapters/04_mnist_cnn.ipynb", name)
 
 
 def test_the_shipped_weights_are_chapter_4s_trained_model():

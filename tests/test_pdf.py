@@ -5,7 +5,6 @@ so, without them, and failed instead with REQUIRE_BROWSER=1, as in CI.
 """
 import base64
 import collections
-import os
 import re
 import struct
 import shutil
@@ -15,6 +14,7 @@ import nbformat
 import pytest
 
 from tools import build_pdf
+from tools.browser import required
 from tools.notebooks import ROOT, toc_files
 
 PAGES = (120, 300)  # plausible page counts: 177 pages when the PDF was first made (nine chapters, A4)
@@ -26,7 +26,7 @@ def pdf(tmp_path_factory, browser):  # `browser`: skips or fails exactly as the 
     missing = [tool for tool in POPPLER if shutil.which(tool) is None]
     if missing:
         reason = f"{', '.join(missing)} not found: apt-get install poppler-utils"
-        if os.environ.get("REQUIRE_BROWSER"):
+        if required("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the PDF test may not be skipped)")
         pytest.skip(reason)
     path = tmp_path_factory.mktemp("pdf") / "book.pdf"
@@ -71,6 +71,23 @@ def test_every_chapter_and_section_title_is_in_the_pdf(pdf):
     assert len(titles) > 100, f"only {len(titles)} titles found in the sources"
     missing = [t for t in titles if t not in body]
     assert missing == [], f"titles missing from the PDF's pages: {missing}"
+    position = 0
+    for title in titles:  # in the sources' order, each as often as the sources have it
+        found = body.find(title, position)
+        assert found >= 0, f"{title!r} is missing after {body[max(0, position - 80):position]!r}: out of order"
+        position = found + len(title)
+
+
+def test_each_repeated_title_is_a_numbered_heading_as_often_as_the_book_has_it(pdf):
+    # "Summary", "Exercises" and "References" close each of nine chapters: nine numbered headings each ("4.10. Summary")
+    lines = run("pdftotext", "-enc", "UTF-8", str(pdf), "-").splitlines()
+    opening = normalize((ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1])[:30]
+    start = next(i for i, line in enumerate(lines) if normalize(line).startswith(opening))  # after the contents
+    numbered = collections.Counter(re.sub(r"^\d+(\.\d+)*\. ", "", normalize(line)) for line in lines[start:]
+                                   if re.match(r"\s*\d+(\.\d+)*\. \S", line))
+    repeated = {title: n for title, n in collections.Counter(headings()).items() if n > 1}
+    assert repeated.get("Summary", 0) >= 9 and repeated.get("Exercises", 0) >= 9, repeated
+    assert {title: numbered[title] for title in repeated} == repeated
 
 
 def test_the_page_count_is_plausible(pdf):

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import papermill
 import yaml
 
@@ -43,6 +44,22 @@ def toc_notebooks(root=ROOT):
 def reduced_parameters():
     """The table of reduced papermill parameters: notebook path -> {name: value}."""
     return yaml.safe_load(REDUCED.read_text()) or {}
+
+
+def stored_glue(notebook, name):
+    """The text of the value a notebook glued as `name` (utils.book.glue), from its stored outputs."""
+    nb = nbformat.read(ROOT / notebook, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            scrapbook = out.get("metadata", {}).get("scrapbook", {})
+            if scrapbook.get("name") == name:
+                return out["data"][scrapbook["mime_prefix"] + "text/plain"].strip("'")
+    raise LookupError(f"{notebook} glues no {name!r}")
+
+
+def parameter(notebook, name):
+    """The default value of a variable of a notebook's parameters cell."""
+    return eval(papermill.inspect_notebook(str(ROOT / notebook))[name]["default"])
 
 
 def check_parameter_names(notebook, parameters):
