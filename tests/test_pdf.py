@@ -126,3 +126,14 @@ def test_no_line_runs_off_the_page(pdf):
                                                                     r'yMax="[\d.]+">([^<]*)</word>', bbox)
               if float(m.group(1)) > limit]
     assert beyond == [], f"{len(beyond)} words end beyond the right margin ({limit:.0f} pt), e.g. {beyond[:10]}"
+
+
+def test_the_pdf_names_its_commit_and_in_ci_refuses_to_say_uncommitted(tmp_path, monkeypatch):
+    if (ROOT / ".git").exists():
+        assert re.fullmatch(r"[0-9a-f]{7,}", build_pdf.commit())  # this checkout
+    monkeypatch.setattr(build_pdf, "ROOT", tmp_path)  # not a git checkout (or one git refuses)
+    monkeypatch.delenv("CI", raising=False)
+    assert build_pdf.commit() == "uncommitted"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(RuntimeError, match="git cannot tell which commit"):
+        build_pdf.commit()

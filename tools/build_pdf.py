@@ -13,6 +13,7 @@ browser test). tests/test_pdf.py checks the result.
 """
 import argparse
 import datetime
+import os
 import subprocess
 import sys
 import tempfile
@@ -112,8 +113,10 @@ def book_config():
 
 
 def commit():
-    """The checkout's commit, short, or 'uncommitted' outside git."""
+    """The checkout's commit, short, or 'uncommitted' outside git; in CI (CI set, as on GitHub) git must answer."""
     result = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if result.returncode != 0 and os.environ.get("CI", "").lower() in ("1", "true"):
+        raise RuntimeError(f"git cannot tell which commit the PDF is built from: {result.stderr.strip()}")
     return result.stdout.strip() or "uncommitted"
 
 
