@@ -10,7 +10,8 @@ environment settings that choose numeric kernels, such as TF_ENABLE_ONEDNN_OPTS 
 the Keras backend, float type, dtype policy and image layout, the GPUs, XLA, and the settings utils.repro
 makes (thread counts, op determinism). Change any of them and the key changes, so a stale entry is never
 found. A training function that reads something the key cannot describe (a model, a file handle) is refused:
-pass it as an argument of a type the key can describe instead.
+pass it as an argument of a type the key can describe instead. Data that a training loads itself (a
+file, a download) is not in the key either: pass the arrays as arguments.
 
 An entry holds the saved model, its training history and a manifest with the SHA-256 of both files; an
 entry that is partial or damaged is deleted and the model retrained, never loaded; the bytes loaded are the
