@@ -117,6 +117,10 @@ def test_relu_backward_passes_gradient_only_where_the_input_was_positive_and_not
     np.testing.assert_array_equal(ops.relu_backward(x, np.ones(3)), checks.tape_gradients(tf.nn.relu, [x], np.ones(3))[0])
 
 
+def test_relu_backward_of_bool_inputs_treats_true_as_1():
+    np.testing.assert_array_equal(ops.relu_backward(np.array([True, False]), np.array([5.0, 5.0])), [5, 0])
+
+
 def test_flatten_backward_restores_the_input_shape_in_keras_order():
     x = RNG.normal(size=(2, 3, 3, 2))
     upstream = RNG.normal(size=(2, 18))
@@ -214,6 +218,18 @@ def test_numerical_gradients_of_a_product_with_the_upstream_gradient():
 def test_numerical_gradient_insists_on_float64():
     with pytest.raises(TypeError, match="`x` must be float64"):
         checks.numerical_gradient(lambda a: a.sum(), np.ones(3, dtype="float32"))
+
+
+@pytest.mark.parametrize("eps", [0, -1e-6, float("inf"), float("nan"), "1e-6", True])
+def test_numerical_gradient_needs_a_positive_finite_step(eps):
+    # eps=inf used to give NaN gradients: (f(inf) - f(-inf)) / inf
+    with pytest.raises(ValueError, match="`eps` must be a positive finite step; got "):
+        checks.numerical_gradient(lambda a: a.sum(), np.ones(3), eps=eps)
+
+
+def test_numerical_gradient_takes_a_numpy_step():
+    np.testing.assert_allclose(checks.numerical_gradient(lambda a: (a ** 2).sum(), np.array([1.0]), np.float32(1e-3)),
+                               [2.0], rtol=1e-8)
 
 
 def test_relative_error_is_the_largest_difference_over_the_largest_value():

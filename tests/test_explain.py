@@ -41,6 +41,13 @@ def test_occlusion_is_the_drop_of_the_class_score_and_only_where_the_model_looks
     assert drop[1, 1] == pytest.approx(5.0)  # intact score 1 * 5, covered 0 * 5
 
 
+@pytest.mark.parametrize("label", [-1, 2, 1.0, None])
+def test_occlusion_needs_a_label_that_is_a_class_of_the_model(label):
+    # -1 used to explain the last class silently, 2 to fail with a raw IndexError
+    with pytest.raises(ValueError, match=r"`label` must be an integer from 0 to 1 \(one of the model's 2 classes\)"):
+        explain.occlusion(linear_softmax(np.zeros((9, 2))), np.ones((3, 3, 1)), label=label, patch=1)
+
+
 def test_pca_finds_the_line_the_points_lie_on():
     t = np.linspace(-1, 1, 21)
     x = np.stack([t, 2 * t, -t], axis=1) + 5.0
@@ -52,7 +59,10 @@ def test_pca_finds_the_line_the_points_lie_on():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: explain.pca(np.ones(5)), r"`x` must be \(N, D\)"),
-    (lambda: explain.pca(np.ones((4, 3)), n_components=4), "n_components"),
+    (lambda: explain.pca(np.ones((4, 3)), n_components=4), r"`n_components` must be an integer from 1 to 3"),
+    (lambda: explain.pca(np.ones((4, 3)), n_components=1.5), r"`n_components` must be an integer from 1 to 3"),
+    (lambda: explain.pca(np.array([[0.0, 1.0], [np.nan, 2.0], [1.0, np.inf]])),
+     "`x` must be finite; it holds 2 NaN or infinite values, the first in row 1"),
     (lambda: explain.occlusion(None, np.ones((3, 3)), 0), r"one image \(H, W, C\)"),
     (lambda: explain.occlusion(None, np.ones((3, 3, 1)), 0, patch=4), "`patch` must be an integer from 1 to 3"),
     (lambda: explain.saliency(linear_softmax(np.zeros((9, 2))), np.ones((2, 3, 3, 1)), [0]), "one class per image"),
@@ -83,6 +93,30 @@ def test_the_books_models_see_what_the_formula_says():
 
 def test_dilation_spreads_the_kernel_without_more_weights():
     assert explain.receptive_field([keras.layers.Conv2D(1, 3, dilation_rate=2)]) == 5
+
+
+def test_a_field_that_just_fits_a_valid_stack_is_measured_whole():
+    # with padding='valid' every window lies inside the input: 18 pixels fit an 18-pixel input
+    layers = models.stronger_cnn().layers
+    assert explain.receptive_field(layers, size=18) == 18 == explain.receptive_field(layers, size=28)
+
+
+@pytest.mark.parametrize("layers, size, message", [
+    ([keras.layers.Conv2D(1, 3)], 2, r"`size`=2 is too small for these layers: a Conv2D is left no output pixel"),
+    (models.stronger_cnn().layers, 16, r"`size`=16 is too small for these layers"),  # 16 -> 14 -> 7 -> 5 -> 2 -> 0
+    ([keras.layers.Conv2D(1, 5, padding="same")], 3, r"`size`=3 is too small: the receptive field reaches the border"),
+    ([keras.layers.Conv2D(1, 3, padding="same")] * 3, 5, r"padding='same' may cut it off \(measured 5 pixels\)"),
+    ([keras.layers.Conv2D(1, 3)], 0, "`size` must be a positive integer; got 0"),
+    ([keras.layers.Conv2D(1, 3)], 28.0, "`size` must be a positive integer; got 28.0"),
+])
+def test_receptive_field_refuses_a_size_that_would_cut_the_field_off(layers, size, message):
+    # a 5 x 5 'same' kernel on a 3 x 3 input used to report a field of 3
+    with pytest.raises(ValueError, match=message):
+        explain.receptive_field(layers, size=size)
+
+
+def test_a_same_padded_field_away_from_the_border_is_measured_whole():
+    assert explain.receptive_field([keras.layers.Conv2D(1, 3, padding="same")] * 3, size=9) == 7
 
 
 def test_receptive_field_refuses_a_layer_it_cannot_place():

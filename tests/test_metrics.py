@@ -38,3 +38,30 @@ def test_most_confused_lists_errors_largest_first():
 def test_bad_labels_are_rejected(y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
         metrics.confusion_matrix(y_true, y_pred, num_classes=3)
+
+
+@pytest.mark.parametrize("num_classes", [0, -1, 2.5, "3", True, None])
+def test_num_classes_must_be_a_positive_integer(num_classes):
+    with pytest.raises(ValueError, match=r"`num_classes` must be a positive integer; got "):
+        metrics.confusion_matrix([0], [0], num_classes=num_classes)
+
+
+def test_most_confused_with_top_larger_than_the_errors_lists_them_all():
+    cm = metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3)
+    assert metrics.most_confused(cm, top=9) == [(1, 0, 2), (0, 2, 1)]
+
+
+@pytest.mark.parametrize("top", [0, -1, 1.5, None])
+def test_most_confused_needs_a_positive_top_not_a_slice_bound(top):
+    # top=-1 used to drop the last pair silently ([:-1]), top=0 to return nothing
+    cm = metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3)
+    with pytest.raises(ValueError, match=r"`top` must be a positive integer; got "):
+        metrics.most_confused(cm, top=top)
+
+
+@pytest.mark.parametrize("confusion", [[[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4], [5, 6]], [1, 2, 3], [["a", "b"], ["c", "d"]]])
+@pytest.mark.parametrize("function", [metrics.per_class_accuracy, metrics.most_confused])
+def test_a_confusion_matrix_must_be_square(function, confusion):
+    # a 2 x 3 matrix used to give per-class accuracies for 2 classes from the first two columns' diagonal, silently
+    with pytest.raises(ValueError, match=r"`confusion` must be a square matrix of counts \(classes, classes\)"):
+        function(confusion)

@@ -156,13 +156,21 @@ def test_bilinear_augmentation_blurs_the_pixel_over_its_neighbours():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(rotation=0.5), "`rotation` must be a number in \\[0, 0.5\\)"),
+    (dict(rotation=0.5), "`rotation` must be a number in \\[0, 0.5\\) \\(a fraction of the image\\); got 0.5"),
     (dict(translation=-0.1), "`translation` must be a number in \\[0, 0.5\\)"),
     (dict(zoom="0.1"), "`zoom` must be a number in \\[0, 0.5\\)"),
+    (dict(zoom=float("nan")), "`zoom` must be a number in \\[0, 0.5\\).*; got nan"),
+    (dict(rotation=True), "`rotation` must be a number in \\[0, 0.5\\).*; got True"),
 ])
 def test_augmentation_rejects_bad_factors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         models.augmentation(**kwargs)
+
+
+def test_augmentation_takes_numpy_factors_as_plain_floats():
+    layers = models.augmentation(rotation=np.float32(0.25), translation=np.float64(0.125), zoom=0).layers
+    assert [type(layer).__name__ for layer in layers] == ["RandomRotation", "RandomTranslation"]  # zoom 0: left out
+    assert layers[0].factor == (-0.25, 0.25) and layers[1].height_factor == 0.125  # float32(0.25) is exact
 
 
 @pytest.mark.parametrize("kwargs, message", [

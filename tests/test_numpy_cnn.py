@@ -76,6 +76,11 @@ def test_initial_weights_scale_the_kernels_and_zero_the_biases():
         assert 1.9 * numpy_cnn.glorot_limit(kernel.shape) < np.abs(kernel).max() <= 2 * numpy_cnn.glorot_limit(kernel.shape)
 
 
+def test_initial_weights_take_a_numpy_scale_like_a_python_one():
+    for ours, theirs in zip(numpy_cnn.initial_weights(scale=np.float32(2)), numpy_cnn.initial_weights(scale=2.0)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("weights, error, message", [
     (lambda w: w[:5], ValueError, "`weights` must hold the model's 6 arrays"),
     (lambda w: [w[0][:2], *w[1:]], ValueError, r"`weights\[0\]` \(conv kernel\) must have shape \(3, 3, 1, 32\)"),
@@ -87,7 +92,9 @@ def test_bad_weights_are_rejected(weights, error, message):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: numpy_cnn.initial_weights(scale=0), "`scale` must be a positive number"),
+    (lambda: numpy_cnn.initial_weights(scale=0), "`scale` must be a positive finite number; got 0"),
+    (lambda: numpy_cnn.initial_weights(scale=float("inf")), "`scale` must be a positive finite number; got inf"),
+    (lambda: numpy_cnn.initial_weights(scale=True), "`scale` must be a positive finite number; got True"),
     (lambda: numpy_cnn.glorot_limit((3, 3, 1)), "`shape` must be a Dense kernel's"),
     (lambda: numpy_cnn.batch_indices(10, batch_size=0), "`batch_size` must be a positive integer"),
 ])

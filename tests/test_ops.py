@@ -241,6 +241,12 @@ def test_relu_rejects_non_numbers():
         ops.relu(np.array(["a"]))
 
 
+def test_relu_of_bools_is_0_and_1_in_float32_like_every_other_op():
+    out = ops.relu(np.array([True, False]))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [1.0, 0.0])
+
+
 # --- dense layers, softmax and cross-entropy -------------------------------------------------
 
 def test_flatten_keeps_channels_fastest_like_keras():
@@ -324,6 +330,24 @@ def test_dense_and_loss_reject_bad_input(call, message):
         call()
 
 
+def test_softmax_of_no_examples_is_no_rows_of_probabilities():
+    for f in (ops.softmax, ops.log_softmax):
+        assert f(np.empty((0, 10))).shape == (0, 10)
+
+
+@pytest.mark.parametrize("logits, axis, message", [
+    (np.empty((10, 0)), -1, r"`logits` must hold at least one class along axis -1; got shape \(10, 0\)"),
+    (np.empty((0, 10)), 0, r"`logits` must hold at least one class along axis 0; got shape \(0, 10\)"),
+    (np.float32(2.0), -1, "`logits` must be an array of class scores, not a single number"),
+    (np.ones((2, 3)), 2, r"`axis` must be an integer from -2 to 1 \(an axis of `logits`, shape \(2, 3\)\); got 2"),
+    (np.ones((2, 3)), 1.0, r"`axis` must be an integer from -2 to 1"),
+])
+@pytest.mark.parametrize("function", [ops.softmax, ops.log_softmax])
+def test_softmax_needs_at_least_one_class_along_a_real_axis(function, logits, axis, message):
+    with pytest.raises(ValueError, match=message):
+        function(logits, axis=axis)
+
+
 # --- the vectorized conv2d ----------------------------------------------------------------------
 
 def test_conv2d_fast_matches_the_hand_example():
@@ -391,6 +415,19 @@ def test_batch_norm_rejects_one_statistic_without_the_other_and_wrong_shapes():
         ops.batch_norm(x, np.ones(3), np.zeros(4))
     with pytest.raises(ValueError, match="4-D NHWC"):
         ops.batch_norm(np.zeros((3, 3)), np.ones(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("epsilon", [-1, -1e-3, float("nan"), float("inf"), "1e-3", None])
+def test_batch_norm_needs_a_non_negative_finite_epsilon(epsilon):
+    # epsilon=-1 used to give NaN wherever the variance is below 1; 0 is fine (the hand examples use it)
+    with pytest.raises(ValueError, match="`epsilon` must be a non-negative finite number; got "):
+        ops.batch_norm(np.ones((1, 2, 2, 1)), np.ones(1), np.zeros(1), epsilon=epsilon)
+
+
+def test_batch_norm_takes_a_numpy_epsilon():
+    x = np.arange(8.0).reshape(2, 2, 2, 1)
+    np.testing.assert_array_equal(ops.batch_norm(x, [1.0], [0.0], epsilon=np.float64(1e-3)),
+                                  ops.batch_norm(x, [1.0], [0.0], epsilon=1e-3))
 
 
 # --- integer and bool inputs: computed in floating point, never in their own dtype -------------

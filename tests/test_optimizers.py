@@ -68,15 +68,33 @@ def test_adam_equals_keras_in_float64_too_betas_included():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: optimizers.SGD(learning_rate=0), "`learning_rate` must be a positive number"),
-    (lambda: optimizers.SGD(momentum=1.5), r"`momentum` must be a number in \[0, 1\]"),
-    (lambda: optimizers.Adam(beta_1=1.0), r"`beta_1` must be a number in \[0, 1\)"),
-    (lambda: optimizers.Adam(epsilon=-1e-7), "`epsilon` must be a positive number"),
-    (lambda: optimizers.Adam(learning_rate="0.1"), "`learning_rate` must be a positive number"),
+    (lambda: optimizers.SGD(learning_rate=0), "`learning_rate` must be a positive finite number; got 0"),
+    (lambda: optimizers.SGD(learning_rate=float("inf")), "`learning_rate` must be a positive finite number; got inf"),
+    (lambda: optimizers.SGD(momentum=1.5), r"`momentum` must be a number in \[0, 1\]; got 1.5"),
+    (lambda: optimizers.SGD(momentum=float("nan")), r"`momentum` must be a number in \[0, 1\]; got nan"),
+    (lambda: optimizers.SGD(momentum=True), r"`momentum` must be a number in \[0, 1\]; got True"),
+    (lambda: optimizers.Adam(beta_1=1.0), r"`beta_1` must be a number in \[0, 1\); got 1.0"),
+    (lambda: optimizers.Adam(beta_2=-0.1), r"`beta_2` must be a number in \[0, 1\); got -0.1"),
+    (lambda: optimizers.Adam(epsilon=-1e-7), "`epsilon` must be a positive finite number; got -1e-07"),
+    (lambda: optimizers.Adam(epsilon=float("inf")), "`epsilon` must be a positive finite number; got inf"),
+    (lambda: optimizers.Adam(learning_rate="0.1"), "`learning_rate` must be a positive finite number; got '0.1'"),
 ])
 def test_bad_settings_are_rejected(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_numpy_floats_are_valid_settings_and_give_the_same_steps_as_python_floats():
+    # np.float32(0.9) is 0.89999998: the optimizers compute in float32 anyway, so the steps are the same
+    ours = optimizers.SGD(np.float32(0.5), momentum=np.float32(0.9)), optimizers.Adam(np.float32(0.01), np.float64(0.5))
+    theirs = optimizers.SGD(0.5, momentum=0.9), optimizers.Adam(0.01, 0.5)
+    for a, b in zip(ours, theirs):
+        assert type(a.learning_rate) is float
+        w_a, w_b = np.array([1.0, -1.0], dtype="float32"), np.array([1.0, -1.0], dtype="float32")
+        for _ in range(3):
+            a.apply([w_a], [np.array([0.5, 2.0], dtype="float32")])
+            b.apply([w_b], [np.array([0.5, 2.0], dtype="float32")])
+        np.testing.assert_array_equal(w_a, w_b)
 
 
 @pytest.mark.parametrize("weights, gradients, error, message", [

@@ -45,8 +45,9 @@ def test_changing_threads_after_tensorflow_started_is_explained():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(seed=-1), "`seed` must be a non-negative integer"),
-    (dict(seed=1.5), "`seed` must be a non-negative integer"),
+    (dict(seed=-1), r"`seed` must be an integer from 0 to 4294967295 \(NumPy's seeds\); got -1"),
+    (dict(seed=1.5), r"`seed` must be an integer from 0 to 4294967295"),
+    (dict(seed=2 ** 32), r"`seed` must be an integer from 0 to 4294967295 \(NumPy's seeds\); got 4294967296"),
     (dict(seed=0, threads=0), "`threads` must be a positive integer"),
 ])
 def test_bad_arguments_are_rejected(kwargs, message):

@@ -105,6 +105,25 @@ def test_rotate_by_90_degrees_is_rot90_counter_clockwise():
     np.testing.assert_allclose(transforms.rotate(x, 90), np.rot90(x, k=1, axes=(1, 2)), atol=1e-6)
 
 
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_rotating_uint8_pixels_by_quarter_turns_is_rot90_exactly(k):
+    # bilinear weights of 0.9999999... must round to the pixel, not truncate it to the pixel minus 1
+    x = np.random.default_rng(2).integers(0, 256, size=(2, 28, 28), dtype=np.uint8)
+    out = transforms.rotate(x, 90 * k)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, np.rot90(x, k=k, axes=(1, 2)))
+
+
+def test_rotating_uint8_pixels_rounds_the_bilinear_mixture_to_the_nearest_integer():
+    x = np.zeros((1, 3, 3), dtype=np.uint8)
+    x[0, 1, 2] = 255  # the pixel right of the centre
+    # turned 45 degrees counter-clockwise, output pixel (0, 1) samples the input at (1 - sqrt(1/2), 1 + sqrt(1/2)),
+    # where pixel (1, 2) has the bilinear weight (1 - sqrt(1/2)) * sqrt(1/2): 255 * 0.2071 = 52.81
+    exact = 255 * (1 - np.sqrt(0.5)) * np.sqrt(0.5)
+    assert transforms.rotate(x.astype(np.float64), 45)[0, 0, 1] == pytest.approx(exact)
+    assert transforms.rotate(x, 45)[0, 0, 1] == 53  # rounded, not truncated to 52
+
+
 def test_rotate_by_0_degrees_is_the_identity_and_keeps_dtype():
     x = np.random.default_rng(1).random((1, 6, 4)).astype(np.float32)
     out = transforms.rotate(x, 0)
@@ -128,8 +147,36 @@ def test_add_noise_is_seeded_clipped_and_has_the_asked_spread():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: transforms.rotate(np.ones((4, 4)), 10), r"`images` must be \(N, H, W\)"),
-    (lambda: transforms.add_noise(np.ones((1, 4, 4)), -0.1), "`sigma` must be a non-negative number"),
+    (lambda: transforms.rotate(np.ones((1, 4, 4)), float("nan")), "`degrees` must be a finite number; got nan"),
+    (lambda: transforms.rotate(np.ones((1, 4, 4)), float("inf")), "`degrees` must be a finite number; got inf"),
+    (lambda: transforms.rotate(np.ones((1, 4, 4)), "90"), "`degrees` must be a finite number; got '90'"),
+    (lambda: transforms.add_noise(np.ones((1, 4, 4)), -0.1), "`sigma` must be a non-negative finite number; got -0.1"),
+    (lambda: transforms.add_noise(np.ones((1, 4, 4)), float("inf")), "`sigma` must be a non-negative finite number"),
+    (lambda: transforms.add_noise(np.ones((1, 4, 4)), float("nan")), "`sigma` must be a non-negative finite number"),
 ])
 def test_rotate_and_noise_reject_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_rotate_accepts_numpy_angles():
+    x = np.random.default_rng(3).random((1, 5, 5)).astype(np.float32)
+    np.testing.assert_array_equal(transforms.rotate(x, np.float32(90)), transforms.rotate(x, 90))
+
+
+@pytest.mark.parametrize("images, got", [
+    (np.full((1, 4, 4), 200, dtype=np.uint8), "got uint8 from 200 to 200"),  # load_mnist(scale=False)'s pixels
+    (np.full((1, 4, 4), 200.0, dtype=np.float32), "got float32 from 200.0 to 200.0"),  # 0-255 as floats
+    (np.full((1, 4, 4), -0.5), "got float64 from -0.5 to -0.5"),
+    (np.array([[[0.5, np.nan]]]), "got float64 from nan to nan"),
+])
+def test_noise_needs_pixels_in_0_to_1_else_clipping_would_make_a_binary_image(images, got):
+    with pytest.raises(ValueError, match=rf"`images` must be floating-point pixels in \[0, 1\].*; {got}"):
+        transforms.add_noise(images, 0.1)
+
+
+def test_mnist_style_warns_about_dark_ink_on_white_paper():
+    page = np.ones((30, 30), dtype=np.float32)
+    page[5:25, 13:17] = 0.0  # a dark bar on white: 'ink' (> 0) in 91 % of the pixels
+    with pytest.warns(UserWarning, match=r"`image` has ink \(> 0\) in 91% of its pixels.*pass 1 - image"):
+        transforms.mnist_style(page)

@@ -1,8 +1,9 @@
-"""utils.validation: one check of integer arguments for every module, with one kind of message."""
+"""utils.validation: one check of integer arguments, one of real numbers and one of switches for every module,
+each with one kind of message."""
 import numpy as np
 import pytest
 
-from utils.validation import check_int, check_rate
+from utils.validation import check_bool, check_int, check_number, check_rate
 
 
 @pytest.mark.parametrize("value", [3, np.int64(3), np.uint8(3)])
@@ -45,3 +46,53 @@ def test_a_rate_is_any_number_from_0_up_to_but_not_including_1(value):
 def test_a_rate_outside_0_to_1_or_not_a_number_is_refused_by_name(value):
     with pytest.raises(ValueError, match=r"`dropout` must be a rate in \[0, 1\); got "):
         check_rate(value, "dropout")
+
+
+@pytest.mark.parametrize("value", [2, 2.0, np.float32(2.0), np.float64(2.0), np.int64(2), np.uint8(2)])
+def test_python_and_numpy_reals_are_accepted_as_python_floats(value):
+    checked = check_number(value, "scale")
+    assert checked == 2.0 and type(checked) is float
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(False), "2", None, [2.0], float("nan"), float("inf"), -np.inf,
+                                   np.float32("nan"), 10 ** 400])
+def test_non_numbers_nan_and_infinities_are_refused(value):
+    with pytest.raises(ValueError, match=r"`scale` must be a finite number; got "):
+        check_number(value, "scale")
+
+
+@pytest.mark.parametrize("kwargs, value, message", [
+    (dict(low=0, low_inclusive=False), 0, "`x` must be a positive finite number; got 0"),
+    (dict(low=0), -0.5, "`x` must be a non-negative finite number; got -0.5"),
+    (dict(low=0), float("inf"), "`x` must be a non-negative finite number; got inf"),
+    (dict(low=2), 1, "`x` must be a finite number >= 2; got 1"),
+    (dict(low=2, low_inclusive=False), 2, "`x` must be a finite number > 2; got 2"),
+    (dict(high=1), 1, "`x` must be a finite number < 1; got 1"),
+    (dict(high=1, high_inclusive=True), 1.5, "`x` must be a finite number <= 1; got 1.5"),
+    (dict(low=0, high=1, high_inclusive=True), 1.5, r"`x` must be a number in \[0, 1\]; got 1.5"),
+    (dict(low=0, high=0.5, hint="(a fraction of the image)"), 0.5,
+     r"`x` must be a number in \[0, 0.5\) \(a fraction of the image\); got 0.5"),
+    (dict(low=0, high=1, low_inclusive=False), 0, r"`x` must be a number in \(0, 1\); got 0"),
+    (dict(low=0, low_inclusive=False, kind="step"), -1e-6, "`x` must be a positive finite step; got -1e-06"),
+])
+def test_the_number_message_names_the_argument_the_range_and_the_value(kwargs, value, message):
+    with pytest.raises(ValueError, match=message):
+        check_number(value, "x", **kwargs)
+
+
+def test_number_bounds_are_inclusive_or_not_as_asked():
+    assert check_number(0, "x", low=0) == 0.0 and check_number(1, "x", high=1, high_inclusive=True) == 1.0
+    assert check_number(np.float32(0.5), "x", low=0, high=1) == 0.5  # exactly representable: no rounding
+    assert check_number(-1e300, "x") == -1e300  # no bound: any finite number
+
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True)])
+def test_switches_are_bools(value):
+    checked = check_bool(value, "scale")
+    assert checked == bool(value) and type(checked) is bool
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, 1, None, np.array([True])])
+def test_a_truthy_or_falsy_non_bool_is_not_taken_for_a_switch(value):
+    with pytest.raises(ValueError, match=r"`scale` must be True or False; got "):
+        check_bool(value, "scale")

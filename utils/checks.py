@@ -1,6 +1,8 @@
 """Checks the chapters run in front of the reader: our NumPy result against TensorFlow's."""
 import numpy as np
 
+from utils.validation import check_number
+
 
 def max_abs_diff(actual, expected):
     """Largest absolute elementwise difference of two arrays of the same shape."""
@@ -46,8 +48,7 @@ def numerical_gradient(f, x, eps=1e-6):
     x = np.asarray(x)
     if x.dtype != np.float64:
         raise TypeError(f"`x` must be float64 for finite differences; got dtype {x.dtype}")
-    if not eps > 0:
-        raise ValueError(f"`eps` must be a positive step; got {eps!r}")
+    eps = check_number(eps, "eps", low=0, low_inclusive=False, kind="step")
     x, grad = x.copy(), np.zeros_like(x)
     for index in np.ndindex(x.shape):
         saved = x[index]

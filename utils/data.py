@@ -6,18 +6,21 @@ to load that file instead of downloading; ``FASHION_MNIST_DIR`` to a folder with
 four original gzip files (e.g. Debian's package dataset-fashion-mnist) likewise.
 """
 import gzip
+import hashlib
+import math
 import os
 import zipfile
 import zlib
 
 import numpy as np
 
-from utils.validation import check_int
+from utils.validation import check_bool, check_int
 
 MNIST_ENV = "MNIST_NPZ"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
+MNIST_SIZES = {"train": 60000, "test": 10000}  # images in MNIST's training and test sets
 HINT = (f"To use a local copy, set the environment variable {MNIST_ENV} to the path of an "
         "mnist.npz with keys x_train, y_train, x_test, y_test (uint8), e.g. "
         f"`export {MNIST_ENV}=/path/to/mnist.npz`, or pass path=... to load_mnist.")
@@ -32,9 +35,16 @@ def load_mnist(n_train=None, n_test=None, scale=True, channel_axis=True, one_hot
     one_hot: labels as (N, 10) float32 one-hot rows; otherwise integer labels (N,).
     path: an mnist.npz to read; default: $MNIST_NPZ if set, else keras.datasets.mnist.
     """
+    scale, channel_axis, one_hot = _check_switches(scale, channel_axis, one_hot)
     path = path if path is not None else os.environ.get(MNIST_ENV) or None
     raw = read_npz(path) if path is not None else download()
     return _splits(raw, n_train, n_test, scale, channel_axis, one_hot)
+
+
+def _check_switches(scale, channel_axis, one_hot):
+    """The loaders' three on/off options as bools, or an error naming the first that is not one ("no" is truthy)."""
+    return tuple(check_bool(value, name) for name, value in
+                 (("scale", scale), ("channel_axis", channel_axis), ("one_hot", one_hot)))
 
 
 def _splits(raw, n_train, n_test, scale, channel_axis, one_hot):
@@ -52,9 +62,11 @@ def split_validation(x, y, n_val, seed=0):
 
     The same seed gives the same split; the order of each part follows the original order.
     """
-    if len(x) != len(y):
-        raise ValueError(f"`x` and `y` must have one label per example; got {len(x)} examples and {len(y)} labels")
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
+        raise ValueError(f"`x` and `y` must be arrays with one label per example; got shapes {x.shape} and {y.shape}")
     n_val = check_int(n_val, "n_val", 1, len(x) - 1, hint="(some examples must be left to train on)")
+    seed = check_int(seed, "seed", low=0)
     held_out = np.zeros(len(x), dtype=bool)
     held_out[np.random.default_rng(seed).choice(len(x), size=n_val, replace=False)] = True
     return (x[~held_out], y[~held_out]), (x[held_out], y[held_out])
@@ -62,9 +74,8 @@ def split_validation(x, y, n_val, seed=0):
 
 def read_npz(path):
     """The four MNIST arrays from a local .npz, fully read and validated, as a dict."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"MNIST file not found: {path!r}. {HINT}")
+    path = _local_path(path, "file", "MNIST file", HINT)
+    _check_zip(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in KEYS if k not in npz.files]
@@ -72,10 +83,50 @@ def read_npz(path):
                 raise KeyError(f"{path!r} lacks the key(s) {missing}; it has {sorted(npz.files)}. "
                                f"An MNIST .npz needs {list(KEYS)}.")
             arrays = {k: npz[k] for k in KEYS}  # reads every byte: a damaged file fails here
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError) as exc:
+        if "allow_pickle" in str(exc):  # NumPy's refusal to unpickle an object array
+            raise ValueError(f"{path!r} holds object arrays (pickled Python objects), which are not loaded: an MNIST "
+                             f".npz holds uint8 arrays only. {HINT}") from exc
         raise ValueError(f"{path!r} could not be read as an .npz file (corrupted or incomplete "
                          f"download?): {exc}. {HINT}") from exc
     return validate(arrays, source=path)
+
+
+LOOKALIKES = {b"\x93NUMPY": "a .npy file, which holds one array, not an .npz archive of four",
+              b"\x1f\x8b": "gzip-compressed (mnist.pkl.gz? an IDX .gz file?), not an .npz archive",
+              b"\x80": "a Python pickle (mnist.pkl?), not an .npz archive"}
+
+
+def _check_zip(path):
+    """Nothing if the file starts like a zip archive (an .npz does), else an error that says what it is instead."""
+    with open(path, "rb") as f:  # a PermissionError says so itself, with the path
+        head = f.read(8)
+    if head.startswith(b"PK"):
+        return
+    for magic, what in LOOKALIKES.items():
+        if head.startswith(magic):
+            raise ValueError(f"{path!r} is {what}. {HINT}")
+    start = f"it starts with {head!r}" if head else "it is empty"
+    raise ValueError(f"{path!r} could not be read as an .npz file: {start}, not with a zip archive's b'PK' (an error "
+                     f"page saved as the file, or an incomplete download?). {HINT}")
+
+
+def _local_path(path, kind, what, hint):
+    """`path` (~ expanded) as an absolute path if it names an existing `kind`, "file" or "folder", else an error
+    that says what is there instead, or where it was looked for: relative paths start at the working directory."""
+    given = os.fspath(path)
+    expanded = os.path.expanduser(given)
+    path = os.path.abspath(expanded)
+    if os.path.isfile(path) if kind == "file" else os.path.isdir(path):
+        return path
+    if kind == "file" and os.path.isdir(path):
+        raise IsADirectoryError(f"{what} {path!r} is a folder, not a file: name the file itself. {hint}")
+    if kind == "folder" and os.path.exists(path):
+        raise NotADirectoryError(f"{what} {path!r} is a file, not a folder: name the folder that holds the files. {hint}")
+    relative = "" if os.path.isabs(expanded) else \
+        " Notebooks run in chapters/ or a temporary folder: an absolute path works from everywhere."
+    raise FileNotFoundError(f"{what} not found: {given!r}, that is {path!r} (working directory: {os.getcwd()!r})."
+                            f"{relative} {hint}")
 
 
 def download():
@@ -83,25 +134,34 @@ def download():
     return validate(_keras_load("mnist", "MNIST", HINT), source="keras.datasets.mnist")
 
 
+DOWNLOAD_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error)  # network, disk, damaged file
+
+
 def _keras_load(module, title, hint):
     """The four arrays of keras.datasets.<module>.load_data() as a dict, or a RuntimeError that adds `hint`."""
     import keras  # imported here so that offline use never needs it
 
     try:
-        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, module).load_data()
-    except Exception as exc:  # Keras raises plain Exception on a failed fetch
+        loaded = getattr(keras.datasets, module).load_data()
+    except Exception as exc:
+        if type(exc) is not Exception and not isinstance(exc, DOWNLOAD_ERRORS):
+            raise  # a programming error (TypeError, AttributeError, ...), not a failed download
         raise RuntimeError(f"Downloading {title} with keras.datasets.{module}.load_data() failed: {exc}. "
-                           f"{hint}") from exc
+                           f"{hint}") from exc  # Keras raises plain Exception on a failed fetch
+    (x_train, y_train), (x_test, y_test) = loaded
     return dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
 def validate(arrays, source):
-    """Check the four MNIST arrays' shapes, dtypes and label range; return them unchanged."""
-    for split in ("train", "test"):
+    """Check the four MNIST arrays' shapes, dtypes, sizes (60,000 and 10,000) and label range; return them unchanged."""
+    for split, size in MNIST_SIZES.items():
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
             raise ValueError(f"{source}: x_{split} must be uint8 of shape (N, 28, 28); "
                              f"got {x.dtype} of shape {x.shape}")
+        if len(x) != size:
+            raise ValueError(f"{source}: x_{split} holds {len(x):,} images; MNIST's {split} set has {size:,} "
+                             f"(are the training and test sets swapped, or is this another dataset?)")
         if y.dtype.kind not in "iu" or y.shape != (len(x),):
             raise ValueError(f"{source}: y_{split} must be integer labels of shape ({len(x)},), "
                              f"one per image; got {y.dtype} of shape {y.shape}")
@@ -139,6 +199,10 @@ FASHION_FILES = {"x_train": "train-images-idx3-ubyte.gz", "y_train": "train-labe
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FASHION_PER_CLASS = {"train": 6000, "test": 1000}  # the dataset is balanced: a mislabelled file breaks these counts
+# MD5 of each file's uncompressed content. The MD5s in Fashion-MNIST's README are of its gzip files, which Debian
+# recompressed; gunzipped, the published files hash to these (as loaders list beside the README's), and so do Debian's.
+FASHION_MD5 = {"x_train": "f4a8712d7a061bf5bd6d2ca38dc4d50a", "y_train": "9018921c3c673c538a1fc5bad174d6f9",
+               "x_test": "8181f5470baa50b63fa0f6fddb340f0a", "y_test": "15d484375f8d13e6eb1aabb0c3f46965"}
 FASHION_HINT = (f"To use a local copy, set the environment variable {FASHION_ENV} to a folder with the four original "
                 f"gzip files ({', '.join(FASHION_FILES.values())}), e.g. the Debian package dataset-fashion-mnist: "
                 f"`sudo apt-get install dataset-fashion-mnist` and "
@@ -149,34 +213,36 @@ IDX_MAGIC = {1: 2049, 3: 2051}  # labels (1 dimension), images (3 dimensions), u
 def load_fashion_mnist(n_train=None, n_test=None, scale=True, channel_axis=True, one_hot=False, path=None):
     """Fashion-MNIST as ((x_train, y_train), (x_test, y_test)), prepared exactly as load_mnist prepares MNIST.
 
-    path: a folder with the four original gzip IDX files; default: $FASHION_MNIST_DIR if set, else
+    path: a folder with the four original IDX files, gzip-compressed or not; default: $FASHION_MNIST_DIR if set, else
     keras.datasets.fashion_mnist (which downloads them once). Class names: FASHION_CLASSES.
     """
+    scale, channel_axis, one_hot = _check_switches(scale, channel_axis, one_hot)
     path = path if path is not None else os.environ.get(FASHION_ENV) or None
     raw = read_idx_folder(path) if path is not None else download_fashion()
     return _splits(raw, n_train, n_test, scale, channel_axis, one_hot)
 
 
 def read_idx_folder(folder):
-    """The four Fashion-MNIST arrays from a folder of the original gzip IDX files, validated, as a dict."""
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"Fashion-MNIST folder not found: {folder!r}. {FASHION_HINT}")
-    arrays = {key: read_idx(os.path.join(folder, name), ndim=3 if key.startswith("x") else 1)
+    """The four Fashion-MNIST arrays from a folder of the original IDX files (gzip or not), validated, as a dict."""
+    folder = _local_path(folder, "folder", "Fashion-MNIST folder", FASHION_HINT)
+    arrays = {key: read_idx(_idx_file(folder, name), ndim=3 if key.startswith("x") else 1)
               for key, name in FASHION_FILES.items()}
     return validate_fashion(arrays, source=folder)
 
 
+def _idx_file(folder, name):
+    """The path of the gzip file `name` in folder, or of its uncompressed twin (no .gz) as some mirrors ship them."""
+    for candidate in (name, name.removesuffix(".gz")):
+        if os.path.isfile(os.path.join(folder, candidate)):
+            return os.path.join(folder, candidate)
+    raise FileNotFoundError(f"{os.path.join(folder, name)!r} is missing (and so is the uncompressed "
+                            f"{name.removesuffix('.gz')}). {FASHION_HINT}")
+
+
 def read_idx(path, ndim):
-    """One gzip IDX file of unsigned bytes (the MNIST format): labels (N,) for ndim=1, images (N, rows, cols) for ndim=3."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path!r} is missing. {FASHION_HINT}")
-    try:
-        with gzip.open(path, "rb") as f:
-            content = f.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"{path!r} could not be read as a gzip file (corrupted or incomplete download?): {exc}. "
-                         f"{FASHION_HINT}") from exc
+    """One IDX file of unsigned bytes (the MNIST format), gzip or not: labels (N,) for ndim=1, images (N, rows, cols) for ndim=3."""
+    path = _local_path(path, "file", "IDX file", FASHION_HINT)
+    content = _decompressed(path)
     if len(content) < 8:
         raise ValueError(f"{path!r} is too short to be an IDX file ({len(content)} bytes). {FASHION_HINT}")
     magic = int.from_bytes(content[:4], "big")
@@ -189,10 +255,23 @@ def read_idx(path, ndim):
                          f"or swapped? {FASHION_HINT}")
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(content[4 + 4 * k:8 + 4 * k], "big") for k in range(ndim))
-    if len(content) != header + int(np.prod(shape)):
+    if len(content) != header + math.prod(shape):  # math.prod: exact, where np.prod overflows int64
         raise ValueError(f"{path!r} holds {len(content) - header:,} bytes of data but its header announces shape {shape} "
-                         f"({int(np.prod(shape)):,} bytes): truncated or damaged. {FASHION_HINT}")
-    return np.frombuffer(content, dtype=np.uint8, offset=header).reshape(shape)
+                         f"({math.prod(shape):,} bytes): truncated or damaged. {FASHION_HINT}")
+    return np.frombuffer(content, dtype=np.uint8, offset=header).reshape(shape).copy()  # frombuffer's is read-only
+
+
+def _decompressed(path):
+    """The bytes of the file at `path`, gunzipped if it is gzip-compressed (told by its first bytes, not its name)."""
+    with open(path, "rb") as f:
+        content = f.read()
+    if not content.startswith(b"\x1f\x8b"):
+        return content  # an uncompressed IDX file, as some mirrors ship them
+    try:
+        return gzip.decompress(content)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path!r} could not be read as a gzip file (corrupted or incomplete download?): {exc}. "
+                         f"{FASHION_HINT}") from exc
 
 
 def download_fashion():
@@ -202,7 +281,8 @@ def download_fashion():
 
 def validate_fashion(arrays, source):
     """Check Fashion-MNIST's four arrays: uint8 images (N, 28, 28), one label 0-9 per image, the sizes of its
-    training and test sets and its exact class balance. Errors name the file and the fix; returns the arrays."""
+    training and test sets, its exact class balance and the published MD5 of each file's content (FASHION_MD5).
+    Errors name the file and the fix; returns the arrays."""
     for split, per_class in FASHION_PER_CLASS.items():
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         images, labels = (f"{source}: {FASHION_FILES[f'{kind}_{split}']}" for kind in ("x", "y"))
@@ -217,5 +297,18 @@ def validate_fashion(arrays, source):
         counts = np.bincount(y, minlength=NUM_CLASSES) if y.min() >= 0 else None
         if counts is None or len(counts) != NUM_CLASSES or not (counts == per_class).all():
             raise ValueError(f"{labels} is mislabelled: Fashion-MNIST's {split} set has exactly {per_class:,} images of "
-                             f"each class 0-9; got counts {None if counts is None else counts.tolist()}. {FASHION_HINT}")
+                             f"each class 0-9; got counts {None if counts is None else counts.tolist()} (MNIST's files "
+                             f"have the same names: are these MNIST's?). {FASHION_HINT}")
+    for key, published in FASHION_MD5.items():
+        if (digest := idx_md5(arrays[key])) != published:
+            raise ValueError(f"{source}: {FASHION_FILES[key]} is not Fashion-MNIST's published file: the MD5 of its "
+                             f"content is {digest}, not {published} (shuffled or edited labels or images?). {FASHION_HINT}")
     return arrays
+
+
+def idx_md5(array):
+    """MD5 of an array of unsigned bytes written as an uncompressed IDX file: what FASHION_MD5 lists."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    digest = hashlib.md5(bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape))
+    digest.update(array)
+    return digest.hexdigest()

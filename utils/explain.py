@@ -47,16 +47,21 @@ def occlusion(model, image, label, patch=4, stride=2, fill=0.0):
     batch = np.repeat(image[None], len(rows) * len(cols) + 1, axis=0)  # the last copy stays intact
     for k, (r, c) in enumerate((r, c) for r in rows for c in cols):
         batch[k, r:r + patch, c:c + patch, :] = fill
-    score = np.asarray(class_scores(model, batch))[:, label]
-    return (score[-1] - score[:-1]).reshape(len(rows), len(cols))
+    scores = np.asarray(class_scores(model, batch))
+    label = check_int(label, "label", 0, scores.shape[1] - 1, hint=f"(one of the model's {scores.shape[1]} classes)")
+    return (scores[-1, label] - scores[:-1, label]).reshape(len(rows), len(cols))
 
 
 def pca(x, n_components=2):
     """Rows of x (N, D) projected on their top principal components: ((N, n_components), explained ratios)."""
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or not 1 <= n_components <= min(x.shape):
-        raise ValueError(f"`x` must be (N, D) with `n_components` from 1 to min(N, D); "
-                         f"got shape {x.shape} and n_components={n_components!r}")
+    if x.ndim != 2:
+        raise ValueError(f"`x` must be (N, D), one row per example; got shape {x.shape}")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(f"`x` must be finite; it holds {bad.sum()} NaN or infinite values, the first in row "
+                         f"{np.argwhere(bad)[0, 0]}")
+    n_components = check_int(n_components, "n_components", 1, min(x.shape), hint="(min(N, D) of `x`)")
     centred = x - x.mean(axis=0)
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     vt = vt * np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])[:, None]  # a fixed sign per axis
@@ -90,6 +95,7 @@ def receptive_field(layers, size=28):
         elif kind not in _POINTWISE:
             raise ValueError(f"receptive_field: cannot tell where a {kind} layer looks; "
                              f"it knows Conv2D, {', '.join(_POOLING)} and the pointwise {', '.join(_POINTWISE)}")
+    size = _check_size(size, stack)
     x = tf.Variable(tf.zeros((1, size, size, 1)))
     with tf.GradientTape() as tape:
         y = x
@@ -97,7 +103,33 @@ def receptive_field(layers, size=28):
             y = layer(y)
         centre = y[0, y.shape[1] // 2, y.shape[2] // 2, 0]
     columns = np.flatnonzero(np.any(tape.gradient(centre, x).numpy()[0, :, :, 0] != 0, axis=0))
+    _check_inside(columns, size, stack)
     return int(columns[-1] - columns[0] + 1)  # from the first to the last column reached (dilation leaves gaps)
+
+
+def _check_size(size, stack):
+    """`size` as an int from which every layer of the stack still has an output pixel, or an error saying so."""
+    size = check_int(size, "size")
+    shape = (1, size, size, 1)
+    for layer in stack:
+        try:
+            shape = layer.compute_output_shape(shape)
+        except ValueError:  # Keras: "Computed output size would be zero or negative"
+            shape = (1, 0, 0, 1)
+        if min(shape[1:3]) < 1:
+            raise ValueError(f"`size`={size} is too small for these layers: a {type(layer).__name__} is left no output "
+                             "pixel; pass a larger size")
+    return size
+
+
+def _check_inside(columns, size, stack):
+    """An error if a field measured through padding='same' reaches the input's border: the padding may cut it off.
+    With padding='valid' every window lies inside the input, so a field that fits is whole."""
+    padded = any(getattr(layer, "padding", "valid") == "same" for layer in stack)
+    if padded and (columns[0] == 0 or columns[-1] == size - 1):
+        raise ValueError(f"`size`={size} is too small: the receptive field reaches the border of the input, where "
+                         f"padding='same' may cut it off (measured {columns[-1] - columns[0] + 1} pixels); "
+                         "pass a larger size")
 
 
 def receptive_field_formula(kernel_sizes, strides):

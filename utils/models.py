@@ -3,7 +3,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from utils.validation import check_int, check_rate
+from utils.validation import check_int, check_number, check_rate
 
 
 def mnist_cnn(input_shape=(28, 28, 1), num_classes=10, pool_size=(2, 2), hidden_units=128):
@@ -45,9 +45,8 @@ def augmentation(rotation=0.02, translation=0.08, zoom=0.08, interpolation="near
     seed: None draws from Keras' global seed (set by utils.repro); an integer gives the three layers the
         seeds seed, seed + 1 and seed + 2, so that rotation, shift and zoom never share their random draws.
     """
-    for name, value in (("rotation", rotation), ("translation", translation), ("zoom", zoom)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 0.5:
-            raise ValueError(f"`{name}` must be a number in [0, 0.5), a fraction of the image; got {value!r}")
+    rotation, translation, zoom = (check_number(value, name, low=0, high=0.5, hint="(a fraction of the image)") for
+                                   name, value in (("rotation", rotation), ("translation", translation), ("zoom", zoom)))
     seeds = (None,) * 3 if seed is None else tuple(check_int(seed, "seed", low=0) + i for i in range(3))
     steps = [
         (rotation, lambda: layers.RandomRotation(rotation, fill_mode="constant", interpolation=interpolation,

@@ -7,7 +7,7 @@
 import numpy as np
 
 from utils import ops
-from utils.validation import check_int
+from utils.validation import check_int, check_number
 
 SHAPES = ((3, 3, 1, 32), (32,), (13 * 13 * 32, 128), (128,), (128, 10), (10,))
 NAMES = ("conv kernel", "conv bias", "hidden kernel", "hidden bias", "output kernel", "output bias")
@@ -72,8 +72,7 @@ def predict(weights, x, batch_size=1000):
 
 def initial_weights(scale=1.0, seed=0):
     """Glorot-uniform kernels times `scale` (Keras' default initializer when scale=1) and zero biases, float32."""
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-        raise ValueError(f"`scale` must be a positive number; got {scale!r}")
+    scale = check_number(scale, "scale", low=0, low_inclusive=False)
     rng = np.random.default_rng(check_int(seed, "seed", low=0))
     return [(scale * rng.uniform(-1, 1, shape) * glorot_limit(shape)).astype(np.float32) if len(shape) > 1
             else np.zeros(shape, np.float32) for shape in SHAPES]

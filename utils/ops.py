@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from utils.validation import check_int
+from utils.validation import check_int, check_number
 
 PADDINGS = ("valid", "same")
 
@@ -150,9 +150,9 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, bias=None, strides=1
 def relu(x):
     """Rectified linear unit, elementwise: max(x, 0); any shape."""
     x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.number):
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise TypeError(f"`x` must be numeric; got dtype {x.dtype}")
-    return np.maximum(x, 0)
+    return np.maximum(_as_float(x) if x.dtype == bool else x, 0)  # bool: 0 and 1 as float32, as every other op
 
 
 def flatten(x):
@@ -174,14 +174,14 @@ def dense(x, kernel, bias=None):
 
 def softmax(logits, axis=-1):
     """Probabilities exp(z) / sum(exp(z)) along `axis`, computed stably by subtracting the max first."""
-    z = _as_float(logits)
+    z = _as_logits(logits, axis)
     e = np.exp(z - z.max(axis=axis, keepdims=True))  # the largest exponent is exp(0) = 1: no overflow
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(logits, axis=-1):
     """log(softmax(logits)) without ever taking the log of 0: z - max - log(sum(exp(z - max)))."""
-    z = _as_float(logits)
+    z = _as_logits(logits, axis)
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -264,7 +264,7 @@ def batch_norm(x, gamma, beta, mean=None, variance=None, epsilon=1e-3):
     mean, variance: per-channel statistics; None (training) takes them from x over N, H and W.
     epsilon: Keras' default, 1e-3.
     """
-    x = _as_float(x)
+    x, epsilon = _as_float(x), check_number(epsilon, "epsilon", low=0)
     _check_nhwc(x, "x")
     if (mean is None) != (variance is None):
         raise ValueError("pass both `mean` and `variance` (inference) or neither (training: from the batch)")
@@ -454,6 +454,17 @@ def _as_float(x):
     24-bit mantissa not to hold them exactly (int32, int64) become float64, bool and small integers float32."""
     x = np.asarray(x)
     return x.astype(np.result_type(x, np.float32), copy=False)
+
+
+def _as_logits(logits, axis):
+    """logits as a float array (_as_float) with at least one class along `axis`, or an error naming the argument."""
+    z = _as_float(logits)
+    if z.ndim == 0:
+        raise ValueError(f"`logits` must be an array of class scores, not a single number; got {logits!r}")
+    axis = check_int(axis, "axis", -z.ndim, z.ndim - 1, hint=f"(an axis of `logits`, shape {z.shape})")
+    if z.shape[axis] == 0:
+        raise ValueError(f"`logits` must hold at least one class along axis {axis}; got shape {z.shape}")
+    return z
 
 
 def _check_nhwc(x, name):

@@ -5,17 +5,16 @@ computing in the weights' dtype (float32 for the book's models), in the order Ke
 """
 import numpy as np
 
-from utils.validation import check_int
+from utils.validation import check_int, check_number
 
 
 class SGD:
     """keras.optimizers.SGD: w -= learning_rate * g; with momentum, v = momentum * v - learning_rate * g; w += v."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0):
-        self.learning_rate = _check_rate(learning_rate, "learning_rate")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-            raise ValueError(f"`momentum` must be a number in [0, 1]; got {momentum!r}")
-        self.momentum, self.velocities, self.iterations = momentum, None, 0
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_inclusive=False)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1, high_inclusive=True)
+        self.velocities, self.iterations = None, 0
 
     def apply(self, weights, gradients):
         """Update `weights` (list of arrays) in place with one step along `gradients`."""
@@ -46,12 +45,10 @@ class Adam:
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        self.learning_rate = _check_rate(learning_rate, "learning_rate")
-        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise ValueError(f"`{name}` must be a number in [0, 1); got {value!r}")
-        self.beta_1, self.beta_2 = beta_1, beta_2
-        self.epsilon = _check_rate(epsilon, "epsilon")
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_inclusive=False)
+        self.beta_1, self.beta_2 = (check_number(value, name, low=0, high=1)
+                                    for name, value in (("beta_1", beta_1), ("beta_2", beta_2)))
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_inclusive=False)
         self.momentums = self.velocities = None
         self.iterations = 0
 
@@ -70,13 +67,6 @@ class Adam:
             v += (np.square(g) - v) * f(1 - self.beta_2)
             w -= m * alpha / (np.sqrt(v) + f(self.epsilon))
         self.iterations += 1
-
-
-def _check_rate(value, name):
-    """A positive number (learning rate, epsilon), or a ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value > 0:
-        raise ValueError(f"`{name}` must be a positive number; got {value!r}")
-    return float(value)
 
 
 def _check_pairs(weights, gradients):

@@ -13,7 +13,8 @@ def make_reproducible(seed, threads=THREADS):
     Call it once, right after the imports and before any TensorFlow op runs:
     TensorFlow fixes its thread pools when it first runs an op.
     """
-    seed, threads = check_int(seed, "seed", low=0), check_int(threads, "threads")
+    seed = check_int(seed, "seed", low=0, high=2**32 - 1, hint="(NumPy's seeds)")
+    threads = check_int(threads, "threads")
     _pin_threads(threads)
     keras.utils.set_random_seed(seed)  # Python's random, NumPy and TensorFlow
     tf.config.experimental.enable_op_determinism()

@@ -1,7 +1,9 @@
 """Image transforms the chapters use to probe models: NHWC batches in, same shape out."""
+import warnings
+
 import numpy as np
 
-from utils.validation import check_int
+from utils.validation import check_int, check_number
 
 
 def shift(images, dy=0, dx=0):
@@ -21,6 +23,7 @@ def shift(images, dy=0, dx=0):
 MNIST_SIZE = 28  # MNIST's image size
 MNIST_BOX = 20  # the box a digit's longer side is scaled to, as in LeCun et al. (1998)
 MNIST_CENTRE = 14.0  # where MNIST puts a digit's centre of mass: pixel (14, 14) (training-set mean: 14.0, 14.01)
+MOST_INK = 0.5  # an MNIST digit inks about a fifth of its pixels; over half: more likely dark ink on white paper
 
 
 def render_strokes(strokes, size=112, width=9.0):
@@ -54,6 +57,9 @@ def mnist_style(image):
     rows, cols = np.nonzero(image > 0)
     if rows.size == 0:
         raise ValueError("`image` has no ink: every pixel is 0 (digits must be bright on a dark background)")
+    if rows.size > MOST_INK * image.size:
+        warnings.warn(f"`image` has ink (> 0) in {rows.size / image.size:.0%} of its pixels: digits must be bright on a "
+                      "dark (0) background; for dark ink on white paper pass 1 - image (pixels in [0, 1])", stacklevel=2)
     crop = image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     scale = MNIST_BOX / max(crop.shape)
     new_shape = [max(1, round(n * scale)) for n in crop.shape]
@@ -77,14 +83,15 @@ def rotate(images, degrees):
     images = np.asarray(images)
     if images.ndim not in (3, 4):
         raise ValueError(f"`images` must be (N, H, W) or (N, H, W, C); got shape {images.shape}")
-    height, width = images.shape[1:3]
+    degrees, (height, width) = check_number(degrees, "degrees"), images.shape[1:3]
     angle = -np.deg2rad(degrees)  # rows grow downwards: a negative angle here turns the picture counter-clockwise
     rows, cols = np.indices((height, width), dtype=np.float64)
     y, x = rows - (height - 1) / 2, cols - (width - 1) / 2
     # each output pixel samples the input at the point that the rotation carries onto it
     src_r = np.cos(angle) * y - np.sin(angle) * x + (height - 1) / 2
     src_c = np.sin(angle) * y + np.cos(angle) * x + (width - 1) / 2
-    return _bilinear(images, src_r, src_c).astype(images.dtype)
+    out = _bilinear(images, src_r, src_c)
+    return (np.rint(out) if np.issubdtype(images.dtype, np.integer) else out).astype(images.dtype)  # ints: round
 
 
 def _bilinear(images, src_r, src_c):
@@ -103,8 +110,11 @@ def _bilinear(images, src_r, src_c):
 
 def add_noise(images, sigma, seed=0):
     """Add Gaussian noise of standard deviation `sigma` to images in [0, 1] and clip back to [0, 1]."""
-    if not sigma >= 0:
-        raise ValueError(f"`sigma` must be a non-negative number; got {sigma!r}")
+    sigma = check_number(sigma, "sigma", low=0)
     images = np.asarray(images)
+    if not np.issubdtype(images.dtype, np.floating) or images.size and not 0 <= images.min() <= images.max() <= 1:
+        values = f" from {images.min()} to {images.max()}" if images.size else ""
+        raise ValueError(f"`images` must be floating-point pixels in [0, 1], as load_mnist() gives them (scale=True); "
+                         f"got {images.dtype}{values}")
     noise = np.random.default_rng(seed).normal(0.0, sigma, size=images.shape)
     return np.clip(images + noise, 0.0, 1.0).astype(images.dtype)
