@@ -208,6 +208,20 @@ def test_what_a_helper_closure_or_comprehension_reads_is_part_of_the_key(noteboo
     assert cache.key(notebook.train_closure(1.0), *data) != closure
 
 
+def test_two_lambdas_on_one_line_get_two_keys_and_a_function_keeps_its_key_in_another_process(data, tmp_path):
+    first, second = lambda x, y: tiny_training(x, y), lambda x, y: tiny_training(x, y, epochs=2)  # noqa: E731
+    assert cache.key(first, *data) != cache.key(second, *data)
+    np.save(tmp_path / "x.npy", data[0])
+    np.save(tmp_path / "y.npy", data[1])
+    script = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1])\n"
+              "from utils import cache; from tests.test_cache import tiny_training\n"
+              "nested = lambda x, y: [tiny_training(x, y) for _ in range(1)][0]\n"
+              "print(cache.key(nested, np.load(sys.argv[2]), np.load(sys.argv[3])))\n")
+    keys = {subprocess.run([sys.executable, "-c", script, str(ROOT), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+                           capture_output=True, text=True, cwd=ROOT, check=True).stdout for _ in range(2)}
+    assert len(keys) == 1, keys  # nothing in the key depends on where the process put its objects
+
+
 def test_a_training_that_reads_what_the_key_cannot_describe_is_refused_by_name(notebook, data):
     notebook.BATCH_SIZE = object()
     with pytest.raises(TypeError, match=r"a_notebook.train reads `BATCH_SIZE`, a object, which the cache key cannot"):

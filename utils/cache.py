@@ -131,7 +131,7 @@ def _code_of(function, seen):
         if variable in function.__globals__ and variable not in reads:
             reads[variable] = function.__globals__[variable]
     defaults = [function.__defaults__, function.__kwdefaults__]
-    return {"function": name, "source": source if source is not None else _bytecode(code),
+    return {"function": name, "source": source, "bytecode": _bytecode(code),  # two lambdas on one line differ
             "defaults": _read(name, "its defaults", defaults, seen),
             "reads": {variable: _read(name, variable, value, seen) for variable, value in reads.items()}}
 
@@ -146,7 +146,11 @@ def _names(code):
 
 
 def _bytecode(code):
-    return hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()
+    """SHA-256 of a code object's instructions and constants, nested code included (not its memory address)."""
+    digest = hashlib.sha256(code.co_code)
+    for constant in code.co_consts:
+        digest.update((_bytecode(constant) if isinstance(constant, types.CodeType) else repr(constant)).encode())
+    return digest.hexdigest()
 
 
 def _read(function, variable, value, seen):
