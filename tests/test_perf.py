@@ -10,7 +10,19 @@ def test_mnist_cnn_forward_flops_by_hand():
     conv = 26 * 26 * 32 * (3 * 3 * 1)  # multiply-adds of Conv2D(32, 3x3) on 28x28x1
     dense = 5408 * 128 + 128 * 10
     assert perf.model_flops(models.mnist_cnn()) == 2 * (conv + dense)  # 1,776,384
-    assert perf.training_flops(models.mnist_cnn()) == 3 * 2 * (conv + dense)
+    # training: forward, weights' and inputs' gradients, each as costly as the forward pass; but the first
+    # layer's input is the data, whose gradient no training computes
+    assert perf.training_flops(models.mnist_cnn()) == 3 * 2 * (conv + dense) - 2 * conv  # 4,939,776
+
+
+def test_training_flops_count_only_the_gradients_training_needs():
+    model = keras.Sequential([keras.Input((10, 10, 1)), keras.layers.Rescaling(0.5), keras.layers.Conv2D(4, 3),
+                              keras.layers.Flatten(), keras.layers.Dense(5)])
+    conv, dense = 2 * 8 * 8 * 4 * 9, 2 * 256 * 5
+    # nothing before the convolution trains: no gradient of its input, even behind a layer without weights
+    assert perf.training_flops(model) == 2 * conv + 3 * dense
+    model.layers[1].trainable = False  # a frozen convolution: forward only, and the dense layer's input
+    assert perf.training_flops(model) == conv + 2 * dense  # gradient serves no layer that trains
 
 
 def test_median_seconds_takes_the_median_of_the_timed_calls_after_the_warmup(monkeypatch):

@@ -48,8 +48,19 @@ def layer_bytes(layer, batch_size, input_gradient=True):
 
 
 def training_flops(model):
-    """FLOPs to train on one example: forward plus backward, which costs about twice the forward pass."""
-    return 3 * model_flops(model)
+    """FLOPs to train on one example: the forward pass, then the gradients of each layer's weights and of its
+    input, each as costly as the forward pass, but only where training needs them.
+
+    A layer without trainable weights (or frozen) needs no gradient of its weights; a layer needs the gradient
+    of its input only if a layer before it trains. So the first layer that trains, if it computes (as the book's
+    first convolution does), costs 2 forward passes: 3 * model_flops(model) - its FLOPs, as in layer_costs().
+    """
+    total, trains_before = 0, False
+    for layer in model.layers:
+        trains = bool(layer.trainable_weights)
+        total += layer_flops(layer) * (1 + trains + trains_before)
+        trains_before = trains_before or trains
+    return total
 
 
 def median_seconds(function, repeats=5, warmup=1):
@@ -86,8 +97,8 @@ def training_variants_seconds(variants, x, y, copies=3, rounds=2, seed=0, refere
     """Time one epoch of model.fit on (x, y) (integer labels) for each training variant, honestly.
 
     variants: {name: (build, batch_size, steps_per_execution)}, build() returning an uncompiled model.
-    Each variant is built and compiled `copies` times from `seed` (the same copy of a model can keep a speed
-    of its own), every copy trains on the same batches in the same order (shuffle=False), and all copies
+    Each variant is built and compiled `copies` times from `seed` (copies of one model have been timed at
+    different speeds), every copy trains on the same batches in the same order (shuffle=False), and all copies
     take turns (interleaved_seconds). Returns ({name: [seconds of each copy]}, {name: True if its copies
     end with exactly the weights of the `reference` variant}).
     """
@@ -113,7 +124,9 @@ def layer_seconds(model, x, repeats=5):
     {layer name: (forward, forward + backward)}. Backward: the gradients of the layer's weights and, for
     every layer but the first (whose input is the data), of its input.
 
-    Each layer gets the input the model gives it, and an upstream gradient of random numbers.
+    Each layer gets the input the model gives it, and an upstream gradient of random numbers, handed to the
+    backward pass directly (output_gradients), as the next layer's backward pass hands it over in training:
+    no loss is computed, so nothing but the layer's own ops is timed.
     """
     import tensorflow as tf
 
@@ -132,8 +145,9 @@ def layer_seconds(model, x, repeats=5):
             with tf.GradientTape() as tape:
                 if input_gradient:
                     tape.watch(t)
-                loss = tf.reduce_sum(layer(t, training=True) * upstream)
-            return tape.gradient(loss, [t, *layer.trainable_weights] if input_gradient else layer.trainable_weights)
+                outputs = layer(t, training=True)
+            return tape.gradient(outputs, [t, *layer.trainable_weights] if input_gradient else layer.trainable_weights,
+                                 output_gradients=upstream)
 
         timings[layer.name] = (median_seconds(lambda: forward(inputs), repeats=repeats),
                                median_seconds(lambda: forward_backward(inputs), repeats=repeats))
