@@ -121,6 +121,14 @@ def test_relu_backward_of_bool_inputs_treats_true_as_1():
     np.testing.assert_array_equal(ops.relu_backward(np.array([True, False]), np.array([5.0, 5.0])), [5, 0])
 
 
+def test_relu_backward_keeps_the_gradients_dtype_and_refuses_a_non_numeric_input():
+    assert ops.relu_backward(np.array([1.0, -1.0]), np.ones(2, dtype="float32")).dtype == np.float32
+    with pytest.raises(TypeError, match="`x` must be numeric"):
+        ops.relu_backward(np.array(["a", "b"]), np.ones(2))
+    with pytest.raises(ValueError, match=r"`grad` must have the shape of relu's output, \(2,\)"):
+        ops.relu_backward(np.ones(2), np.ones(3))
+
+
 def test_flatten_backward_restores_the_input_shape_in_keras_order():
     x = RNG.normal(size=(2, 3, 3, 2))
     upstream = RNG.normal(size=(2, 18))
@@ -164,7 +172,7 @@ def test_max_pool2d_backward_routes_each_window_to_its_maximum_and_ties_to_the_f
 
 
 POOL_GRID = [(size, pool, strides, padding) for size, pool, strides, padding in itertools.product(
-    [(5, 5), (6, 7), (4, 4)], [2, 3, (2, 3)], [None, 1, 2], ["valid", "same"])]
+    [(5, 5), (6, 7), (4, 4)], [2, 3, (2, 3)], [None, 1, 2, 3], ["valid", "same"])]  # 3: strides larger than a 2-pool
 
 
 @pytest.mark.parametrize("size, pool_size, strides, padding", POOL_GRID)
@@ -234,5 +242,13 @@ def test_numerical_gradient_takes_a_numpy_step():
 
 def test_relative_error_is_the_largest_difference_over_the_largest_value():
     assert checks.relative_error([1.0, 2.0], [1.0, 4.0]) == 0.5
+    assert checks.relative_error([1e-3, 4.0], [2e-3, 4.0]) == 2.5e-4  # a 100 % wrong small entry: max norm
+    assert checks.relative_error([0.5, -1.0], [0.0, 0.0]) == 1.0  # no scale: the absolute difference
     with pytest.raises(AssertionError, match="relative error 5.000e-01 exceeds the tolerance 1e-01"):
         checks.report_relative_error("x", [1.0, 2.0], [1.0, 4.0], 0.1)
+
+
+def test_tape_gradients_of_an_input_the_forward_pass_does_not_use_are_zeros():
+    gradients = checks.tape_gradients(lambda a, unused: a * 2.0, [np.ones(3), np.ones((2, 2))], 1.0)
+    np.testing.assert_array_equal(gradients[0], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(gradients[1], np.zeros((2, 2)))

@@ -109,3 +109,22 @@ def test_numpy_floats_are_valid_settings_and_give_the_same_steps_as_python_float
 def test_bad_weights_or_gradients_are_rejected(optimizer, weights, gradients, error, message):
     with pytest.raises(error, match=message):
         optimizer().apply(weights, gradients)
+
+
+@pytest.mark.parametrize("make", [optimizers.SGD, lambda: optimizers.SGD(momentum=0.9), optimizers.Adam],
+                         ids=["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("other", [
+    [np.zeros(3, dtype="float32")],  # fewer weights: zipped with the state, the wrong moments would be updated
+    [np.zeros(2, dtype="float32"), np.zeros(3, dtype="float32")],  # the same count, other shapes
+    [np.zeros(3), np.zeros(2)],  # the same shapes in float64
+], ids=["fewer", "shapes", "dtype"])
+def test_an_optimizer_refuses_weights_it_was_not_created_for(make, other):
+    optimizer, weights = make(), [np.zeros(3, dtype="float32"), np.zeros(2, dtype="float32")]
+    for _ in range(2):  # the same weights again are fine
+        optimizer.apply(weights, [np.ones(3, dtype="float32"), np.ones(2, dtype="float32")])
+    before = [w.copy() for w in other]
+    with pytest.raises(ValueError, match=r"this optimizer was created for 2 weights of shapes \[\(3,\), \(2,\)\] "
+                                         r"\(float32\); got .*create a new optimizer for other weights"):
+        optimizer.apply(other, [np.ones_like(w) for w in other])
+    for w, b in zip(other, before):  # refused before any update
+        np.testing.assert_array_equal(w, b)

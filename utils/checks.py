@@ -25,7 +25,12 @@ def report_max_diff(label, actual, expected, atol):
 
 
 def relative_error(actual, expected):
-    """max |actual - expected| / max |expected|: the largest difference in units of the largest value."""
+    """max |actual - expected| / max |expected|: the largest difference in units of the largest value.
+
+    One number per array, in the max norm: an entry far smaller than the largest can be wrong by 100 % and stay
+    below a bound (CS231n's elementwise |a - b| / max(|a|, |b|) would catch it). An all-zero `expected` has no
+    scale: then the result is the absolute max |actual - expected|.
+    """
     scale = np.max(np.abs(np.asarray(expected, dtype=np.float64)))
     return max_abs_diff(actual, expected) / scale if scale > 0 else max_abs_diff(actual, expected)
 
@@ -65,7 +70,8 @@ def tape_gradients(forward, inputs, upstream):
     """Gradients of sum(forward(*inputs) * upstream) with respect to each input, by tf.GradientTape.
 
     forward: TensorFlow operations on tensors; upstream: the gradient of a loss with respect to forward's
-    output (its shape, or a scalar), so the results are what a backward pass must return for each input.
+    output (its shape, or a scalar), so the results are what a backward pass must return for each input
+    (zeros for an input that forward does not use).
     """
     import tensorflow as tf
 
@@ -73,7 +79,7 @@ def tape_gradients(forward, inputs, upstream):
     with tf.GradientTape() as tape:
         tape.watch(tensors)
         loss = tf.reduce_sum(forward(*tensors) * upstream)
-    return [g.numpy() for g in tape.gradient(loss, tensors)]
+    return [g.numpy() for g in tape.gradient(loss, tensors, unconnected_gradients=tf.UnconnectedGradients.ZERO)]
 
 
 def numerical_gradients(forward, inputs, upstream, eps=1e-6):

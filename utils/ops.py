@@ -289,6 +289,7 @@ def conv2d_backward(x, kernel, grad, strides=1, padding="valid", input_gradient=
     dx: the *full* convolution of grad (spread apart by the strides) with the kernel, i.e. grad zero-padded by
         the kernel size - 1 and cross-correlated with the flipped kernel;
     dbias: grad summed over N, H and W. input_gradient=False skips dx (None): a first layer's input is data.
+    Each result has NumPy's promoted dtype of the arrays it is computed from: float32 in, float32 out.
     """
     x, kernel, _, (sh, sw), (out_h, out_w) = _conv_setup(x, kernel, None, strides, padding)
     kh, kw, c_in, c_out = kernel.shape
@@ -320,9 +321,9 @@ def dense_backward(x, kernel, grad):
 
 
 def relu_backward(x, grad):
-    """Gradient of relu at its input x for upstream grad (same shape): grad where x > 0, else 0 (also at 0)."""
-    x = _as_float(relu(x))
-    return _check_grad(grad, x.shape, "relu") * (x > 0)
+    """Gradient of relu at its input x for upstream grad (same shape): grad where x > 0, else 0 (also at 0); grad's dtype."""
+    x, grad = _check_relu_backward(x, grad)
+    return grad * (x > 0)
 
 
 def flatten_backward(grad, input_shape):
@@ -358,7 +359,8 @@ def max_pool2d_backward(x, grad, pool_size=2, strides=None, padding="valid"):
     """Gradient of max_pool2d at x (N, H, W, C) for upstream grad: each window's gradient goes to its maximum.
 
     Ties: to the first maximum in the window, scanning rows top to bottom and each row left to right, as
-    TensorFlow does. Overlapping windows add up their gradients.
+    TensorFlow's CPU kernel does. Overlapping windows add up their gradients. A NaN in a window makes its
+    maximum NaN, equal to none of its inputs, so that window passes no gradient (0, not NaN). dx has grad's dtype.
     """
     xp, pool, strides, out_size, crop = _pool_setup(x, pool_size, strides, padding, fill=-np.inf)
     grad = _check_grad(grad, (xp.shape[0], *out_size, xp.shape[3]), "max_pool2d")
@@ -373,7 +375,7 @@ def max_pool2d_backward(x, grad, pool_size=2, strides=None, padding="valid"):
 
 def avg_pool2d_backward(x, grad, pool_size=2, strides=None, padding="valid"):
     """Gradient of avg_pool2d at x (N, H, W, C) for upstream grad: each window's gradient shared equally by its
-    real pixels (with padding='same' the padded ones do not count, as in the forward pass)."""
+    real pixels (with padding='same' the padded ones do not count, as in the forward pass). dx has grad's dtype."""
     xp, pool, strides, out_size, crop = _pool_setup(x, pool_size, strides, padding, fill=0)
     grad = _check_grad(grad, (xp.shape[0], *out_size, xp.shape[3]), "avg_pool2d")
     real = np.zeros(xp.shape[1:3], dtype=grad.dtype)
@@ -421,6 +423,14 @@ def _check_grad(grad, expected_shape, operation):
         raise ValueError(f"`grad` must have the shape of {operation}'s output, {tuple(expected_shape)}; "
                          f"got {arr.shape}")
     return arr
+
+
+def _check_relu_backward(x, grad):
+    """relu_backward's x (numeric, as relu takes it) and grad (float, of x's shape), or an error naming which."""
+    x = np.asarray(x)
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise TypeError(f"`x` must be numeric; got dtype {x.dtype}")
+    return x, _check_grad(grad, x.shape, "relu")
 
 
 def edge_kernels():

@@ -1,14 +1,32 @@
-"""Optimizers from scratch, with Keras' exact update rules: one step of each equals keras.optimizers'.
+"""Optimizers from scratch, with Keras' exact update rules: step for step equal to keras.optimizers'.
 
 Each optimizer updates a list of NumPy weight arrays in place from a list of gradients of the same shapes,
-computing in the weights' dtype (float32 for the book's models), in the order Keras computes.
+computing in the weights' dtype (float32 for the book's models), in the order Keras computes. An optimizer
+belongs to the weights of its first step: its state (velocities, m and v) is kept per weight, so it refuses a
+list of other shapes or dtypes later.
 """
 import numpy as np
 
 from utils.validation import check_int, check_number
 
 
-class SGD:
+class _Optimizer:
+    """What SGD and Adam share: the checks of each step's weights and gradients."""
+
+    created_for = None  # [(shape, dtype)] of the weights of the first step
+
+    def _check(self, weights, gradients):
+        """Lists of matching floating-point arrays, and the same weights (shapes and dtypes) as at the first step."""
+        _check_pairs(weights, gradients)
+        spec = [(w.shape, w.dtype) for w in weights]
+        if self.created_for is None:
+            self.created_for = spec
+        elif spec != self.created_for:
+            raise ValueError(f"this optimizer was created for {_describe(self.created_for)}; got {_describe(spec)}: "
+                             "its state is kept per weight, so create a new optimizer for other weights")
+
+
+class SGD(_Optimizer):
     """keras.optimizers.SGD: w -= learning_rate * g; with momentum, v = momentum * v - learning_rate * g; w += v."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0):
@@ -18,7 +36,7 @@ class SGD:
 
     def apply(self, weights, gradients):
         """Update `weights` (list of arrays) in place with one step along `gradients`."""
-        _check_pairs(weights, gradients)
+        self._check(weights, gradients)
         if self.momentum and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in weights]
         for k, (w, g) in enumerate(zip(weights, gradients)):
@@ -32,7 +50,7 @@ class SGD:
         self.iterations += 1
 
 
-class Adam:
+class Adam(_Optimizer):
     """keras.optimizers.Adam (Kingma & Ba 2015, with Keras' placement of epsilon):
 
         m = m + (g - m) * (1 - beta_1)        v = v + (g² - v) * (1 - beta_2)
@@ -54,7 +72,7 @@ class Adam:
 
     def apply(self, weights, gradients):
         """Update `weights` (list of arrays) in place with one Adam step along `gradients`."""
-        _check_pairs(weights, gradients)
+        self._check(weights, gradients)  # lists of matching arrays, the same weights as at the first step
         if self.momentums is None:
             self.momentums = [np.zeros_like(w) for w in weights]
             self.velocities = [np.zeros_like(w) for w in weights]
@@ -83,3 +101,10 @@ def _check_pairs(weights, gradients):
         if g.shape != w.shape:
             raise ValueError(f"`gradients[{k}]` has shape {g.shape} but `weights[{k}]` has shape {w.shape}")
     check_int(len(weights), "len(weights)", hint="(an optimizer needs at least one weight)")
+
+
+def _describe(spec):
+    """'2 weights of shapes [(3,), (2,)] (float32)': the weights an optimizer's step got, for its error message."""
+    dtypes = sorted({str(dtype) for _, dtype in spec})
+    plural = "s" if len(spec) != 1 else ""
+    return f"{len(spec)} weight{plural} of shape{plural} {[shape for shape, _ in spec]} ({', '.join(dtypes)})"
