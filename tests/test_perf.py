@@ -96,7 +96,7 @@ def test_layer_costs_combine_flops_bytes_and_times_per_layer():
     assert 0 < conv["forward"] and 0 < conv["seconds"]
 
 
-def test_interleaved_seconds_takes_turns_and_the_median_of_each(monkeypatch):
+def test_interleaved_seconds_takes_turns_in_alternating_order_and_the_median_of_each(monkeypatch):
     clock, calls = [0.0], []
     monkeypatch.setattr(perf.time, "perf_counter", lambda: clock[0])
     durations = {"a": iter([9.0, 1.0, 3.0, 2.0]), "b": iter([9.0, 5.0, 4.0, 6.0])}
@@ -108,7 +108,16 @@ def test_interleaved_seconds_takes_turns_and_the_median_of_each(monkeypatch):
         return function
 
     assert perf.interleaved_seconds({"a": make("a"), "b": make("b")}, rounds=3, warmup=1) == {"a": 2.0, "b": 5.0}
-    assert calls == ["a", "b"] * 4  # in turns, the warm-up round first
+    # in turns, the warm-up round first, the order reversed every round: no copy is always timed first
+    assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
+
+
+def test_interleaved_seconds_reverses_the_whole_turn_every_round(monkeypatch):
+    monkeypatch.setattr(perf.time, "perf_counter", lambda: 0.0)
+    calls = []
+    functions = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    assert perf.interleaved_seconds(functions, rounds=3, warmup=0) == {"a": 0.0, "b": 0.0, "c": 0.0}
+    assert calls == list("abc" "cba" "abc")  # each function is first, or last, in alternate rounds
 
 
 def test_memory_bytes_per_second_is_positive_and_rejects_tiny_sizes():

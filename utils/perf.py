@@ -53,7 +53,10 @@ def training_flops(model):
 
     A layer without trainable weights (or frozen) needs no gradient of its weights; a layer needs the gradient
     of its input only if a layer before it trains. So the first layer that trains, if it computes (as the book's
-    first convolution does), costs 2 forward passes: 3 * model_flops(model) - its FLOPs, as in layer_costs().
+    first convolution does), costs 2 forward passes: 3 * model_flops(model) - its FLOPs. layer_costs() counts
+    simply 2 forward passes for the model's first layer and 3 for every other: the two agree when the first
+    computing layer is the model's first layer and every layer trains, as in the book's models (not, say, behind
+    a Rescaling layer or with a frozen layer).
     """
     total, trains_before = 0, False
     for layer in model.layers:
@@ -80,14 +83,18 @@ def interleaved_seconds(functions, rounds=5, warmup=1):
     """Median wall-clock seconds of each of `functions` ({name: function}), timed in turn, round after round.
 
     Taking turns exposes every function to the same drift of the machine's speed, so their ratios hold
-    even when the absolute times wander. warmup: untimed rounds first (compiling, caches).
+    even when the absolute times wander. The order of the turn reverses every round (the given order in the
+    first round, then backwards, ...), so no function is always timed first or last. warmup: untimed rounds
+    first (compiling, caches).
     """
     rounds, warmup = check_int(rounds, "rounds"), check_int(warmup, "warmup", low=0)
-    times = {name: [] for name in functions}
+    names = list(functions)
+    times = {name: [] for name in names}
     for round_ in range(warmup + rounds):
-        for name, function in functions.items():
+        order = names if round_ % 2 == 0 else names[::-1]
+        for name in order:
             start = time.perf_counter()
-            function()
+            functions[name]()
             if round_ >= warmup:
                 times[name].append(time.perf_counter() - start)
     return {name: float(np.median(values)) for name, values in times.items()}
@@ -126,7 +133,9 @@ def layer_seconds(model, x, repeats=5):
 
     Each layer gets the input the model gives it, and an upstream gradient of random numbers, handed to the
     backward pass directly (output_gradients), as the next layer's backward pass hands it over in training:
-    no loss is computed, so nothing but the layer's own ops is timed.
+    no loss is computed, so what is timed is the layer's ops and one compiled call's fixed cost (the Flatten
+    row, a reshape, shows that cost alone). The forward and backward function returns the layer's output
+    with the gradients, so that the compiled graph cannot prune the forward ops.
     """
     import tensorflow as tf
 
@@ -146,8 +155,8 @@ def layer_seconds(model, x, repeats=5):
                 if input_gradient:
                     tape.watch(t)
                 outputs = layer(t, training=True)
-            return tape.gradient(outputs, [t, *layer.trainable_weights] if input_gradient else layer.trainable_weights,
-                                 output_gradients=upstream)
+            return outputs, tape.gradient(outputs, [t, *layer.trainable_weights] if input_gradient
+                                          else layer.trainable_weights, output_gradients=upstream)
 
         timings[layer.name] = (median_seconds(lambda: forward(inputs), repeats=repeats),
                                median_seconds(lambda: forward_backward(inputs), repeats=repeats))

@@ -4,7 +4,7 @@ import keras
 
 from utils.validation import check_int
 
-THREADS = 2  # the same everywhere: oneDNN's results depend on the thread count
+THREADS = 2  # the same everywhere: oneDNN does not promise equal sums across thread counts (not measured here)
 
 
 def make_reproducible(seed, threads=THREADS):
