@@ -65,3 +65,21 @@ def test_a_confusion_matrix_must_be_square(function, confusion):
     # a 2 x 3 matrix used to give per-class accuracies for 2 classes from the first two columns' diagonal, silently
     with pytest.raises(ValueError, match=r"`confusion` must be a square matrix of counts \(classes, classes\)"):
         function(confusion)
+
+
+def test_t_975_matches_the_printed_tables_and_refuses_what_it_does_not_hold():
+    assert metrics.t_975(1) == 12.706 and metrics.t_975(4) == 2.776 and metrics.t_975(20) == 2.086
+    # the quantile falls towards the normal distribution's 1.960 as the degrees of freedom grow
+    values = [metrics.t_975(dof) for dof in range(1, 21)]
+    assert all(a > b for a, b in zip(values, values[1:])) and values[-1] > 1.960
+    with pytest.raises(ValueError, match=r"`dof` must be an integer from 1 to 20 \(degrees of freedom"):
+        metrics.t_975(21)
+
+
+def test_difference_bar_by_hand():
+    # two rows of 3 runs with variance 1 each: pooled variance 1, 4 degrees of freedom
+    bar = metrics.difference_bar([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    assert bar == pytest.approx(2.776 * (2 / 3) ** 0.5)
+    assert metrics.difference_bar([5.0, 5.0], [1.0, 1.0]) == 0.0  # no spread, no bar
+    with pytest.raises(ValueError, match="`runs_a` and `runs_b` must each hold at least 2 runs"):
+        metrics.difference_bar([1.0], [1.0, 2.0])

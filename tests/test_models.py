@@ -330,3 +330,40 @@ def test_unfreezing_the_base_makes_all_its_weights_but_batch_norm_statistics_tra
 def test_with_new_head_names_a_missing_base_layer():
     with pytest.raises(ValueError, match=r"`base_output`: model 'mnist_cnn' has no layer named 'base_output'"):
         models.with_new_head(models.mnist_cnn())
+
+
+def test_two_blocks_per_stage_add_a_same_width_block_with_an_identity_shortcut_to_each_stage():
+    one, two = models.block_cnn(), models.block_cnn(blocks_per_stage=2)
+    assert len(types(two, "Add")) == 4
+    one_by_one = [layer for layer in two.layers if getattr(layer, "kernel_size", None) == (1, 1)]
+    assert len(one_by_one) == 2  # only the first block of each stage changes the width
+    identity = [add for add in types(two, "Add") if type(add.input[1]._keras_history.operation).__name__ == "ReLU"]
+    assert len(identity) == 2  # the second block of each stage adds the first block's output itself
+    same_width = 2 * (3 * 3 * 32 * 32 + 4 * 32) + 2 * (3 * 3 * 64 * 64 + 4 * 64)  # two convs and two BNs each
+    assert two.count_params() - one.count_params() == same_width
+    with pytest.raises(ValueError, match="`blocks_per_stage` must be a positive integer"):
+        models.block_cnn(blocks_per_stage=0)
+
+
+def test_the_augmentation_for_clothing_mirrors_and_shifts_but_never_rotates_or_zooms():
+    augment = models.augmentation(rotation=0, translation=2 / 28, zoom=0, flip=True, seed=5)
+    assert [type(layer).__name__ for layer in augment.layers] == ["RandomTranslation", "RandomFlip"]
+    assert [layer.seed for layer in augment.layers] == [6, 8]  # the flip has a slot of its own
+    assert models.augmentation(flip=False).layers[-1].__class__.__name__ == "RandomZoom"
+    x = np.zeros((64, 28, 28, 1), dtype=np.float32)
+    x[:, :, :3] = 1  # a bar on the left edge
+    copies = np.asarray(models.augmentation(rotation=0, translation=0, zoom=0, flip=True, seed=0)(x, training=True))
+    right = copies[:, :, -3:].mean(axis=(1, 2, 3)) == 1
+    assert 10 < right.sum() < 54 and np.array_equal(copies[~right], x[~right])  # about half mirrored, the rest kept
+    with pytest.raises(ValueError, match="`flip` must be True or False"):
+        models.augmentation(flip="yes")
+    with pytest.raises(ValueError, match=r"`shift` must be a number in \[0, 14\) \(pixels\); got 14"):
+        models.clothing_cnn(shift=14)
+
+
+def test_a_flatten_head_on_a_reused_base_is_chapter_4s_head():
+    model, base = models.with_new_head(models.block_cnn(), head="flatten", dropout=0.3)
+    assert [type(layer).__name__ for layer in model.layers[2:]] == ["Flatten", "Dense", "Dropout", "Dense"]
+    assert sum(w.numpy().size for w in model.trainable_weights) == 7 * 7 * 64 * 128 + 128 + 128 * 10 + 10
+    with pytest.raises(ValueError, match=r"`head` must be one of \('gap', 'flatten'\); got 'dense'"):
+        models.with_new_head(models.block_cnn(), head="dense")

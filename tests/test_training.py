@@ -1,4 +1,5 @@
 """utils.training: step counts, the cosine schedule's values, and a timed fit that really trains."""
+import json
 import math
 
 import numpy as np
@@ -112,3 +113,103 @@ def test_keras_fit_starts_validation_before_the_epoch_ends_so_the_timer_leaves_i
     timer = Recorder()
     training.fit_timed(models.mnist_cnn(), x, y, validation_data=(x, y), epochs=1, batch_size=8, callbacks=[timer])
     assert events == ["validation begins", "epoch ends"] and len(timer.seconds) == 1
+
+
+def test_cosine_decay_with_warmup_rises_linearly_to_the_rate_then_falls_to_zero():
+    schedule = training.cosine_decay(0.004, epochs=3, steps_per_epoch=50, warmup_epochs=1)  # 50 up, 100 down
+    assert float(schedule(0)) == pytest.approx(0.0, abs=1e-9)
+    assert float(schedule(25)) == pytest.approx(0.002)  # halfway up
+    assert float(schedule(50)) == pytest.approx(0.004)  # the peak, where the cosine starts
+    assert float(schedule(100)) == pytest.approx(0.002)  # halfway down
+    assert float(schedule(150)) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("warmup_epochs, message", [
+    (3, r"`warmup_epochs` must be an integer from 0 to 2 \(fewer than epochs=3\); got 3"),
+    (-1, "`warmup_epochs` must be an integer from 0 to 2"),
+    (0.5, "`warmup_epochs` must be an integer from 0 to 2"),
+])
+def test_cosine_decay_rejects_a_warmup_as_long_as_the_run(warmup_epochs, message):
+    with pytest.raises(ValueError, match=message):
+        training.cosine_decay(1e-3, epochs=3, steps_per_epoch=10, warmup_epochs=warmup_epochs)
+
+
+def test_fit_timed_smooths_the_labels_it_is_asked_to_and_refuses_a_warmup_without_schedule():
+    x = np.zeros((4, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[[0, 1, 2, 3]]
+    model = models.stronger_cnn(conv_blocks=1)
+    training.fit_timed(model, x, y, None, epochs=1, batch_size=4, label_smoothing=0.1)
+    assert model.loss.get_config()["label_smoothing"] == pytest.approx(0.1)
+    # smoothing 0.1 over 10 classes: the target is 0.91 for the true class and 0.01 for the others
+    p = np.full((1, 10), 0.1, dtype=np.float32)
+    assert float(model.loss(y[:1], p)) == pytest.approx(-np.log(0.1), rel=1e-5)  # uniform p: same loss either way
+    with pytest.raises(ValueError, match="`warmup_epochs` needs schedule=True"):
+        training.fit_timed(model, x, y, None, epochs=2, batch_size=4, warmup_epochs=1)
+    with pytest.raises(ValueError, match="`label_smoothing` must be a rate in"):
+        training.fit_timed(model, x, y, None, epochs=1, batch_size=4, label_smoothing=1.0)
+
+
+def test_predict_flipped_averages_the_predictions_for_the_images_and_their_mirror_images():
+    keras_model = models.mlp()
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    expected = (keras_model.predict(x, verbose=0) + keras_model.predict(x[:, :, ::-1], verbose=0)) / 2
+    np.testing.assert_allclose(training.predict_flipped(keras_model, x), expected, rtol=1e-6)
+    symmetric = (x + x[:, :, ::-1]) / 2  # a left-right symmetric image: flipping changes nothing
+    np.testing.assert_allclose(training.predict_flipped(keras_model, symmetric),
+                               keras_model.predict(symmetric, verbose=0), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"`x` must be a batch of images \(N, H, W, C\); got shape \(28, 28, 1\)"):
+        training.predict_flipped(keras_model, x[0])
+
+
+def test_train_clothing_cnn_trains_the_clothing_model_with_its_schedule_and_times_each_epoch():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[np.arange(64) % 10]
+    model, history, seconds = training.train_clothing_cnn(x, y, (x, y), epochs=2, batch_size=32)
+    assert model.name == "stronger_cnn" and len(history["val_accuracy"]) == 2 and len(seconds) == 2
+    assert [type(layer).__name__ for layer in model.layers[0].layers] == ["RandomTranslation", "RandomFlip"]
+    assert sum(type(layer).__name__ == "BatchNormalization" for layer in model.layers) == 3  # every block
+    assert model.loss.get_config()["label_smoothing"] == pytest.approx(0.1)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # the schedule ran to its end
+    again, _, _ = training.train_clothing_cnn(x, y, (x, y), epochs=2, batch_size=32)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the same seed, the same model
+
+
+def test_the_clothing_recipes_digest_names_its_defaults_and_changes_with_its_code(monkeypatch):
+    recipe = training.clothing_recipe()
+    assert recipe["defaults"] == dict(batch_size=128, learning_rate=3e-3, warmup_epochs=1, label_smoothing=0.1,
+                                      dropout=0.3, shift=2)
+    assert len(recipe["digest"]) == 64
+    monkeypatch.setattr(models, "BATCH_NORM_MOMENTUM", 0.99)
+    assert training.clothing_recipe()["digest"] != recipe["digest"]
+
+
+def test_the_clothing_recipes_digest_ignores_docstrings_and_comments(monkeypatch):
+    import inspect
+
+    digest, source = training.clothing_recipe()["digest"], inspect.getsource
+
+    def reworded(part):  # every docstring reworded and a comment added to every part's first line
+        text = source(part)
+        return text.replace('"""', '"""Reworded. ', 1).replace("\n", "  # a comment\n", 1)
+
+    monkeypatch.setattr(inspect, "getsource", reworded)
+    assert training.clothing_recipe()["digest"] == digest
+
+
+def test_the_stored_clothing_bench_is_quoted_only_while_its_recipe_and_knobs_are_unchanged(tmp_path):
+    recipe = training.clothing_recipe()
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps({"recipe": recipe, "results": [{"epochs": 6}]}))
+    assert training.stored_clothing_bench(path, batch_size=128, label_smoothing=0.1)["results"] == [{"epochs": 6}]
+    stale = r"measured with batch_size=128, not 256: measure again with `python bench/fashion.py --store`"
+    with pytest.raises(RuntimeError, match=stale):
+        training.stored_clothing_bench(path, batch_size=256)
+    with pytest.raises(ValueError, match=r"`epochs` is not a knob of the clothing recipe"):
+        training.stored_clothing_bench(path, epochs=6)
+    path.write_text(json.dumps({"recipe": {**recipe, "digest": "0" * 64}}))
+    with pytest.raises(RuntimeError, match="was measured with other code of the clothing recipe"):
+        training.stored_clothing_bench(path)
+    with pytest.raises(RuntimeError, match="cannot be read"):
+        training.stored_clothing_bench(tmp_path / "missing.json")

@@ -24,6 +24,7 @@ def required(name):
     """Whether the environment variable `name` (e.g. REQUIRE_BROWSER) is on: set, and not 0, false, no or off."""
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
+
 def chromium():
     """Path of a Chromium binary (CHROMIUM, or Debian's chromium on the PATH), or None."""
     candidates = [os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"]

@@ -46,3 +46,26 @@ def _labels(values, name, num_classes):
     if values.size and (values.min() < 0 or values.max() >= num_classes):
         raise ValueError(f"`{name}` must hold labels 0..{num_classes - 1}; found {values.min()}..{values.max()}")
     return values
+
+
+# Student's t distribution: the 97.5 % quantile by degrees of freedom (two-sided 95 % bounds)
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086}
+
+
+def t_975(dof):
+    """Student's t 97.5 % quantile for dof degrees of freedom (1 to 20), for a two-sided 95 % bound."""
+    dof = check_int(dof, "dof", low=1, high=max(T_975), hint="(degrees of freedom; the table holds 1 to 20)")
+    return T_975[dof]
+
+
+def difference_bar(runs_a, runs_b):
+    """Half-width of a 95 % interval for the difference of the means of two rows of runs (pooled variance,
+    Student's t): a difference of means larger than this is unlikely to be seed noise alone."""
+    runs_a, runs_b = np.asarray(runs_a, dtype=float), np.asarray(runs_b, dtype=float)
+    if runs_a.ndim != 1 or runs_b.ndim != 1 or min(len(runs_a), len(runs_b)) < 2:
+        raise ValueError(f"`runs_a` and `runs_b` must each hold at least 2 runs; got shapes {runs_a.shape} and "
+                         f"{runs_b.shape}")
+    dof = len(runs_a) + len(runs_b) - 2
+    pooled = ((len(runs_a) - 1) * runs_a.var(ddof=1) + (len(runs_b) - 1) * runs_b.var(ddof=1)) / dof
+    return t_975(dof) * float(np.sqrt(pooled * (1 / len(runs_a) + 1 / len(runs_b))))

@@ -3,7 +3,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from utils.validation import check_int, check_number, check_rate
+from utils.validation import check_bool, check_int, check_number, check_rate
 
 
 def mnist_cnn(input_shape=(28, 28, 1), num_classes=10, pool_size=(2, 2), hidden_units=128):
@@ -33,7 +33,7 @@ def mlp(input_shape=(28, 28, 1), hidden_units=128, num_classes=10):
     ], name="mlp")
 
 
-def augmentation(rotation=0.02, translation=0.08, zoom=0.08, interpolation="nearest", seed=None):
+def augmentation(rotation=0.02, translation=0.08, zoom=0.08, interpolation="nearest", seed=None, flip=False):
     """Random small rotations, shifts and zooms of (N, H, W, C) images: active in training, the identity otherwise.
 
     rotation: largest angle as a fraction of a full turn (0.02: 7.2 degrees either way).
@@ -41,19 +41,22 @@ def augmentation(rotation=0.02, translation=0.08, zoom=0.08, interpolation="near
     zoom: largest zoom in or out as a fraction of the side (0.08: 8 %).
     interpolation: "nearest" moves whole pixels and keeps strokes sharp; "bilinear" blurs every copy a
         little (three times: once per layer), while the test digits are never blurred.
+    flip: also mirror half of the images left to right (for clothing; a mirrored digit is no digit).
     A factor of 0 leaves its layer out. Uncovered pixels are filled with 0, MNIST's background.
-    seed: None draws from Keras' global seed (set by utils.repro); an integer gives the three layers the
-        seeds seed, seed + 1 and seed + 2, so that rotation, shift and zoom never share their random draws.
+    seed: None draws from Keras' global seed (set by utils.repro); an integer gives the layers the seeds
+        seed, seed + 1, seed + 2 (and seed + 3 for the flip), so that no two share their random draws.
     """
     rotation, translation, zoom = (check_number(value, name, low=0, high=0.5, hint="(a fraction of the image)") for
                                    name, value in (("rotation", rotation), ("translation", translation), ("zoom", zoom)))
-    seeds = (None,) * 3 if seed is None else tuple(check_int(seed, "seed", low=0) + i for i in range(3))
+    flip = check_bool(flip, "flip")
+    seeds = (None,) * 4 if seed is None else tuple(check_int(seed, "seed", low=0) + i for i in range(4))
     steps = [
         (rotation, lambda: layers.RandomRotation(rotation, fill_mode="constant", interpolation=interpolation,
                                                  seed=seeds[0])),
         (translation, lambda: layers.RandomTranslation(translation, translation, fill_mode="constant",
                                                        interpolation=interpolation, seed=seeds[1])),
         (zoom, lambda: layers.RandomZoom(zoom, fill_mode="constant", interpolation=interpolation, seed=seeds[2])),
+        (flip, lambda: layers.RandomFlip("horizontal", seed=seeds[3])),
     ]
     return keras.Sequential([make() for factor, make in steps if factor], name="augmentation")
 
@@ -112,6 +115,17 @@ def stronger_cnn(conv_blocks=3, batch_norm=(), dropout=0.0, augment=None, filter
     ], name="stronger_cnn")
 
 
+def clothing_cnn(dropout=0.3, shift=2, flip=True):
+    """Chapter 7's three blocks made for clothing: (N, 28, 28, 1) images -> (N, 10) probabilities.
+
+    Batch norm in every block, and training copies mirrored left to right (flip) and shifted by up to
+    `shift` pixels, instead of chapter 7's rotations and zooms, which suit digits.
+    """
+    shift = check_number(shift, "shift", low=0, high=14, hint="(pixels)")
+    return stronger_cnn(conv_blocks=3, batch_norm=(1, 2, 3), dropout=dropout,
+                        augment=augmentation(rotation=0, translation=shift / 28, zoom=0, flip=flip))
+
+
 def mnist_cnn_relu_after_pool(input_shape=(28, 28, 1), num_classes=10):
     """mnist_cnn() with ReLU moved behind the pooling: the same function (max and ReLU commute), ReLU on 4x fewer values."""
     return keras.Sequential([
@@ -163,11 +177,12 @@ HEADS = ("gap", "flatten")
 
 
 def block_cnn(residual=True, separable=False, head="gap", filters=(16, 32, 64), dropout=0.3, augment=None,
-              hidden_units=128, input_shape=(28, 28, 1), num_classes=10):
+              hidden_units=128, input_shape=(28, 28, 1), num_classes=10, blocks_per_stage=1):
     """A small modern CNN: (N, 28, 28, 1) images -> (N, 10) probabilities.
 
     A stem conv_bn_relu(filters[0]) at full size, then for every further entry of filters a 2x2 max pool and
-    a residual_block() (28 -> 14 -> 7 with three entries), then the head:
+    blocks_per_stage residual_block()s (28 -> 14 -> 7 with three entries): the first changes the width to
+    filters[i] (a 1x1 projection shortcut where it changes), the others keep it (identity shortcuts); then the head:
     head="gap": GlobalAveragePooling2D (one average per channel) -> Dropout -> Dense(num_classes, softmax);
     head="flatten": Flatten -> Dense(hidden_units, relu) -> Dropout -> Dense(num_classes, softmax), chapter 4's
         head with a dropout layer. dropout=0 leaves out the Dropout layer of either head.
@@ -183,9 +198,11 @@ def block_cnn(residual=True, separable=False, head="gap", filters=(16, 32, 64), 
     inputs = keras.Input(shape=input_shape)
     x = augment(inputs) if augment is not None else inputs
     x = conv_bn_relu(x, filters[0])
+    blocks_per_stage = check_int(blocks_per_stage, "blocks_per_stage")
     for f in filters[1:]:
         x = layers.MaxPooling2D(pool_size=(2, 2))(x)
-        x = residual_block(x, f, residual=residual, separable=separable)
+        for _ in range(blocks_per_stage):
+            x = residual_block(x, f, residual=residual, separable=separable)
     x = layers.Identity(name="base_output")(x)
     if head == "gap":
         x = layers.GlobalAveragePooling2D()(x)
@@ -198,15 +215,21 @@ def block_cnn(residual=True, separable=False, head="gap", filters=(16, 32, 64), 
     return keras.Model(inputs, outputs, name="block_cnn")
 
 
-def with_new_head(model, base_output="base_output", num_classes=10, trainable=False):
+def with_new_head(model, base_output="base_output", num_classes=10, trainable=False, head="gap",
+                  hidden_units=128, dropout=0.0):
     """Transfer learning: a copy of `model`'s convolutional base (the layers up to the layer named base_output,
-    weights copied) topped with a new, randomly initialized head GlobalAveragePooling2D -> Dense(num_classes,
-    softmax). Returns (new_model, base); set base.trainable = True (and recompile) to fine-tune.
+    weights copied) topped with a new, randomly initialized head. Returns (new_model, base); set
+    base.trainable = True (and recompile) to fine-tune.
 
+    head="gap": GlobalAveragePooling2D -> Dense(num_classes, softmax);
+    head="flatten": Flatten -> Dense(hidden_units, relu) -> [Dropout(dropout)] -> Dense(num_classes, softmax).
     The base is called with training=False, as in Keras' transfer-learning guide: its batch norm keeps the
     statistics of the data it was trained on, and an augmentation layer in it is the identity, even when the
     base is unfrozen for fine-tuning. The original model is left untouched.
     """
+    if head not in HEADS:
+        raise ValueError(f"`head` must be one of {HEADS}; got {head!r}")
+    dropout = check_rate(dropout, "dropout")
     try:
         end = model.get_layer(base_output)
     except ValueError:
@@ -217,6 +240,12 @@ def with_new_head(model, base_output="base_output", num_classes=10, trainable=Fa
     base.trainable = trainable
     inputs = keras.Input(shape=model.input_shape[1:])
     x = base(inputs, training=False)
-    x = layers.GlobalAveragePooling2D()(x)
+    if head == "gap":
+        x = layers.GlobalAveragePooling2D()(x)
+    else:
+        x = layers.Flatten()(x)
+        x = layers.Dense(check_int(hidden_units, "hidden_units"), activation="relu")(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(check_int(num_classes, "num_classes", low=2), activation="softmax")(x)
     return keras.Model(inputs, outputs, name="transfer"), base

@@ -167,7 +167,7 @@ def roofline(points, peak_flops, bandwidth, ax=None):
     x = np.geomspace(min(min(intensities), ridge) / 4, max(max(intensities), ridge) * 4, 200)
     ax.plot(x, np.minimum(peak_flops, bandwidth * x) / 1e9, color="black", linewidth=1.5)
     ax.annotate(f"memory: {bandwidth / 1e9:.0f} GB/s", (x[0], bandwidth * x[0] / 1e9), textcoords="offset points",
-                xytext=(2, 6), rotation=0, fontsize=9)
+                xytext=(10, -4), va="top", fontsize=9)  # below the rising roof, clear of it
     ax.annotate(f"compute: {peak_flops / 1e9:.0f} GFLOP/s", (ridge, peak_flops / 1e9), textcoords="offset points",
                 xytext=(4, 4), ha="left", fontsize=9)
     for k, (label, (intensity, flops)) in enumerate(points.items()):
