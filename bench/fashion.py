@@ -1,7 +1,7 @@
 """How many minutes of training chapter 8's clothing recipe needs for 93 % Fashion-MNIST test accuracy here.
 
-    python bench/fashion.py                      # budgets of 6, 12 and 24 epochs, seed 0 (about 15 minutes on
-                                                 # the AVX-512 kind of the book's 2-core machines)
+    python bench/fashion.py                      # budgets of 10, 20 and 30 epochs, seed 0 (about 18 minutes of
+                                                 # training on the AVX-512 kind of the book's 2-core machines)
     python bench/fashion.py --epochs 6 12 --seeds 0 1
     python bench/fashion.py --store              # also write utils/measurements/fashion_bench.json (chapter 8
                                                  # quotes it through training.stored_clothing_bench())

@@ -1,5 +1,5 @@
 """Where the time goes on this CPU: convolution four ways, and training the book's MNIST model with
-each speed setting alone. One run, one machine; every figure printed comes from this run.
+each speed setting alone (and XLA with op determinism off together). One run, one machine; every figure printed comes from this run.
 
     python bench/speed.py                 # everything (about 25 minutes on a 2-core CPU)
     python bench/speed.py --part conv     # only the convolution timings

@@ -142,3 +142,10 @@ def test_roofline_draws_both_roofs_and_one_marker_per_point():
 def test_roofline_rejects_what_it_cannot_draw(points, peak, bandwidth, message):
     with pytest.raises(ValueError, match=message):
         plots.roofline(points, peak, bandwidth)
+
+
+def test_roofline_names_its_points_in_a_legend_not_beside_them():
+    _, ax = plt.subplots()
+    plots.roofline({"conv": (4.0, 5e9), "dense": (30.0, 100e9)}, peak_flops=150e9, bandwidth=30e9, ax=ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["conv", "dense"]
+    assert [t.get_text() for t in ax.texts] == ["memory: 30 GB/s", "compute: 150 GFLOP/s"]  # only the roofs

@@ -170,11 +170,9 @@ def roofline(points, peak_flops, bandwidth, ax=None):
                 xytext=(10, -4), va="top", fontsize=9)  # below the rising roof, clear of it
     ax.annotate(f"compute: {peak_flops / 1e9:.0f} GFLOP/s", (ridge, peak_flops / 1e9), textcoords="offset points",
                 xytext=(4, 4), ha="left", fontsize=9)
-    for k, (label, (intensity, flops)) in enumerate(points.items()):
-        color = LINE_COLORS[k % len(LINE_COLORS)]
-        ax.plot([intensity], [flops / 1e9], "o", color=color, markersize=7)
-        ax.annotate(label, (intensity, flops / 1e9), textcoords="offset points", xytext=(6, -10), fontsize=9,
-                    color=color)
+    for k, (label, (intensity, flops)) in enumerate(points.items()):  # named in a legend: labels beside measured
+        ax.plot([intensity], [flops / 1e9], "o", color=LINE_COLORS[k % len(LINE_COLORS)], markersize=7, label=label)
+    ax.legend(fontsize=8, loc="lower right")  # points would overlap wherever the timings put them
     ax.set_xscale("log"), ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOPs per byte moved)"), ax.set_ylabel("GFLOP/s")
     return ax
