@@ -4,6 +4,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 from utils.cache import ENV
 from tools import tolerance
@@ -68,11 +69,22 @@ def pytest_report_header(config):
 
 
 RAN = set()  # node ids of the tests that ran (or were skipped while running): -k, -x and deselection leave out the rest
+SECONDS = Counter()  # each test's seconds, setup and teardown included (a session fixture counts where it is built)
+TIMES = ROOT / "_build" / "test_times.json"  # tools/test_times.py reads it: where this run's time went
 
 
 def pytest_runtest_logreport(report):
+    SECONDS[report.nodeid] += report.duration
     if report.when == "call" or report.skipped:
         RAN.add(report.nodeid)
+
+
+def pytest_sessionfinish(session):
+    """Write every test's seconds to TIMES (CNN_TESTED_TIMES names another file, e.g. for tools/rehearse.py)."""
+    if SECONDS:
+        path = Path(os.environ.get("CNN_TESTED_TIMES") or TIMES)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"tests": dict(SECONDS)}, indent=0))
 
 
 def pytest_terminal_summary(terminalreporter, config):

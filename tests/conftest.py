@@ -10,10 +10,11 @@ repro.make_reproducible(0)
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The book built from this checkout (HTML, warnings as errors), served on 127.0.0.1: yields its base URL."""
+    """The book built from this checkout (HTML, warnings as errors), served on 127.0.0.1: yields its base URL.
+    Where BOOK_HTML names a build of this checkout (.ci/run builds it once, before the tests), that one is served."""
     from tools import browser
 
-    html = browser.build_book(tmp_path_factory.mktemp("book"))
+    html = browser.prebuilt("BOOK_HTML", "index.html") or browser.build_book(tmp_path_factory.mktemp("book"))
     with browser.serve(html) as url:
         yield url
 

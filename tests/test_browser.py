@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.browser import Visit, required
+from tools.browser import Visit, prebuilt, required
 from tools.notebooks import ROOT, toc_files
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -183,3 +183,17 @@ def test_require_browser_is_on_only_when_set_to_something_other_than_0_or_false(
     else:
         monkeypatch.setenv("REQUIRE_BROWSER", value)
     assert required("REQUIRE_BROWSER") is on
+
+
+def test_a_prebuilt_book_is_used_only_where_it_exists(monkeypatch, tmp_path):
+    """BOOK_HTML and BOOK_PDF (.ci/run builds the book once): unset builds anew; a wrong name fails, never skips."""
+    monkeypatch.delenv("BOOK_HTML", raising=False)
+    assert prebuilt("BOOK_HTML", "index.html") is None
+    monkeypatch.setenv("BOOK_HTML", str(tmp_path))
+    with pytest.raises(RuntimeError, match=r"BOOK_HTML=.*index\.html does not exist"):
+        prebuilt("BOOK_HTML", "index.html")
+    (tmp_path / "index.html").write_text("<html></html>")
+    assert prebuilt("BOOK_HTML", "index.html") == tmp_path.resolve()
+    monkeypatch.setenv("BOOK_PDF", str(tmp_path / "book.pdf"))
+    with pytest.raises(RuntimeError, match="BOOK_PDF=.*book.pdf does not exist"):
+        prebuilt("BOOK_PDF", "")

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from tools import build_pdf
-from tools.browser import required
+from tools.browser import prebuilt, required
 from tools.notebooks import ROOT, toc_files
 
 PAGES = (120, 300)  # plausible page counts: 177 pages when the PDF was first made (nine chapters, A4)
@@ -29,9 +29,13 @@ def pdf(tmp_path_factory, browser):  # `browser`: skips or fails exactly as the 
         if required("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the PDF test may not be skipped)")
         pytest.skip(reason)
+    built = prebuilt("BOOK_PDF", "")
+    if built:  # .ci/run made the PDF once, before the tests (BOOK_PDF): the file it publishes is the one tested
+        return built
     path = tmp_path_factory.mktemp("pdf") / "book.pdf"
     build_pdf.build(path, browser)
     return path
+
 
 
 def run(*command):

@@ -31,6 +31,20 @@ def chromium():
     return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
 
 
+def prebuilt(name, marker):
+    """The folder or file that the environment variable `name` names (.ci/run builds the book once, before the
+    tests, and names it in BOOK_HTML and BOOK_PDF), or None when unset. It must exist and hold `marker` (a file
+    name inside a folder, or "" for a file): a stale or wrong name fails instead of testing something else."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    path = Path(value).resolve()
+    if not (path / marker).is_file():
+        raise RuntimeError(f"{name}={value}: {path / marker if marker else path} does not exist (build the book "
+                           f"first, or unset {name} to let the tests build it)")
+    return path
+
+
 def build_book(out, builder="html"):
     """Build the book from this checkout into out/_build/<builder> with warnings as errors; return that folder."""
     jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or "jupyter-book"

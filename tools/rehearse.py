@@ -56,6 +56,7 @@ def main(argv=None):
             print(f"{name:6} " + " ".join(f"{k}={v!r}" for k, v in settings.items()))
         return 0
     env = dict(os.environ, **REHEARSALS[args.cpu])
+    env.setdefault("CNN_TESTED_TIMES", str(ROOT / "_build" / "rehearse_times.json"))  # tools/test_times.py
     notebooks = [plant(Path(nb), args.plant) for nb in args.notebooks] if args.plant else args.notebooks
     command = [sys.executable, "-m", "pytest", *map(str, notebooks), *pytest_args]
     print(f"rehearsing CPU '{args.cpu}': " + " ".join(f"{k}={v}" for k, v in REHEARSALS[args.cpu].items()), flush=True)
