@@ -5,12 +5,15 @@ time and its slowest cells, and the total: the book's run times are measured wit
     python tools/refresh_outputs.py                      # every notebook in _toc.yml
     python tools/refresh_outputs.py chapters/01_*.ipynb  # some of them
     python tools/refresh_outputs.py --time-only          # run and time them, write nothing
+    python tools/refresh_outputs.py --time-only --alone  # each with its own empty cache, as when a reader
+                                                         # runs only that chapter (issue #28's "alone" times)
     python tools/refresh_outputs.py --into DIR           # write the executed notebooks into DIR instead,
                                                          # even where a cell failed (to measure differences)
 
 All notebooks of one invocation share a fresh, empty cache of trained models (utils.cache), as a
 reader's first run does: a chapter that reuses an earlier chapter's model loads it if that chapter
-ran before it in this invocation, and trains it otherwise. After chapter 4 is written back, its model is
+ran before it in this invocation, and trains it otherwise (with --alone, every notebook starts from an
+empty cache). After chapter 4 is written back, its model is
 exported from that cache for the page "Draw a digit" (tools/export_draw_model.py).
 """
 import argparse
@@ -80,7 +83,11 @@ def main(argv=None):
                         "the sources, errors and stderr included (for tools/output_differences.py)")
     parser.add_argument("--cache", type=Path, help="a folder to use as the cache of trained models, kept "
                         "afterwards (default: a fresh temporary one, deleted); its entries are reused")
+    parser.add_argument("--alone", action="store_true", help="give every notebook its own fresh, empty cache "
+                        "(a chapter that reuses another's model trains it itself)")
     args = parser.parse_args(argv)
+    if args.alone and args.cache:
+        parser.error("--alone gives each notebook a fresh cache: it cannot be combined with --cache")
     prepare_kernel_environment()
     if args.cache:
         args.cache.mkdir(parents=True, exist_ok=True)
@@ -92,6 +99,9 @@ def main(argv=None):
         for path in paths:
             start = time.perf_counter()
             name = path.relative_to(ROOT)
+            if args.alone:  # an empty cache for this notebook only
+                shutil.rmtree(fresh_cache, ignore_errors=True)
+                os.makedirs(fresh_cache)
             try:
                 nb, seconds = execute(path, args.timeout, allow_errors=bool(args.into))
             except CellExecutionError as exc:
