@@ -8,6 +8,7 @@ from pathlib import Path
 
 from utils.cache import ENV
 from tools import tolerance
+from tools.test_times import REPORT as TIMES  # where this run's seconds go: _build/test_times.json
 from tools.notebooks import ROOT, prepare_kernel_environment, recorded_here
 
 prepare_kernel_environment()
@@ -70,7 +71,6 @@ def pytest_report_header(config):
 
 RAN = set()  # node ids of the tests that ran (or were skipped while running): -k, -x and deselection leave out the rest
 SECONDS = Counter()  # each test's seconds, setup and teardown included (a session fixture counts where it is built)
-TIMES = ROOT / "_build" / "test_times.json"  # tools/test_times.py reads it: where this run's time went
 
 
 def pytest_runtest_logreport(report):

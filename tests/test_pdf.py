@@ -37,7 +37,6 @@ def pdf(tmp_path_factory, browser):  # `browser`: skips or fails exactly as the 
     return path
 
 
-
 def run(*command):
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
