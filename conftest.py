@@ -2,27 +2,41 @@
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from utils.cache import ENV
 from tools import tolerance
 from tools.test_times import REPORT as TIMES  # where this run's seconds go: _build/test_times.json
-from tools.notebooks import ROOT, prepare_kernel_environment, recorded_here
+from tools.notebooks import ROOT, models_cache_for_run, prepare_kernel_environment, recorded_here
 
 prepare_kernel_environment()
 
 
+def pytest_addoption(parser):
+    parser.addoption("--reuse-models", action="store_true",
+                     help="a warm run: keep the trained models in utils.cache's own folder ($CNN_TESTED_CACHE, else "
+                          "~/.cache/cnn-tested/models) and load those an earlier run stored; by default every run "
+                          "starts from a fresh, empty cache")
+
+
 def pytest_configure(config):
-    """A fresh, empty cache of trained models for this run (inherited by every notebook kernel): an entry
-    left by an earlier run can never hide a change. Chapters that share a model still share it within the run."""
-    config._cnn_tested_cache = tempfile.mkdtemp(prefix="cnn-tested-cache-")
-    os.environ[ENV] = config._cnn_tested_cache
+    """The cache of trained models for this run, inherited by every notebook kernel: a fresh, empty one, so that an
+    entry left by an earlier run can never hide a change (chapters that share a model still share it within the
+    run); with --reuse-models, utils.cache's own folder, kept (tools.notebooks.models_cache_for_run)."""
+    try:
+        folder, temporary = models_cache_for_run(config.getoption("--reuse-models", default=False))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    config._cnn_tested_cache = str(folder) if temporary else ""
+    os.environ[ENV] = str(folder)
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(getattr(config, "_cnn_tested_cache", ""), ignore_errors=True)
+    if getattr(config, "_cnn_tested_cache", ""):  # a temporary cache; --reuse-models keeps its folder
+        shutil.rmtree(config._cnn_tested_cache, ignore_errors=True)
 
 REPORT = ROOT / "_build" / "nbval_comparison.json"  # what each compared cell measured, for tools and readers
 WAYS = ("exactly", "within tolerance", "not at all")

@@ -5,7 +5,7 @@ each speed setting alone (and XLA with op determinism off together). One run, on
     python bench/speed.py --part conv     # only the convolution timings
     python bench/speed.py --part train    # only the training settings
     python bench/speed.py --part layers   # each layer's time, FLOPs and bytes, and the machine's two roofs
-    python bench/speed.py --part remedies # the three remedies of chapter 9 on all training digits
+    python bench/speed.py --part remedies # the three remedies of chapter 10 on all training digits
 
 Each training setting runs in a fresh Python process, because some (oneDNN) must be set before
 TensorFlow is imported. Settings that change the numbers are reported as such; the book adopts a
@@ -160,7 +160,7 @@ def layers_part(repeats):
 
 
 def remedies_part(n_train, copies, rounds):
-    """Chapter 9's remedies on n_train digits: every variant compiled `copies` times, all copies timed in turns."""
+    """Chapter 10's remedies on n_train digits: every variant compiled `copies` times, all copies timed in turns."""
     import numpy as np
 
     from utils import data, models, perf, repro

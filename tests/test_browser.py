@@ -74,7 +74,7 @@ def test_page_reads_cleanly(opened):
 # the search field's text and background cross (light to dark: 1.05:1 about 90 ms in), though both end states pass
 # (6.8:1 light, 5.2:1 dark). An audit started as soon as data-theme had changed sometimes read the colours mid-fade
 # and reported color-contrast (serious) on the search field's text, in dark mode on whichever page axe reached the
-# button within those 0.15 s (chapter 9 in CI). The colours are the new mode's once no CSS transition is running.
+# button within those 0.15 s (chapter 10 in CI). The colours are the new mode's once no CSS transition is running.
 # CSS animations are not waited for: the mode switch starts none, and one may run forever.
 TRANSITIONS_DONE = """() => !document.getAnimations().some(a => a instanceof CSSTransition && a.playState !== 'finished')"""
 

@@ -219,7 +219,7 @@ def test_relu_after_pooling_computes_exactly_what_the_book_model_computes():
     assert moved.layers[0].activation.__name__ == "linear"
 
 
-# --- block_cnn: the modern blocks of chapter 8 -------------------------------------------------------------
+# --- block_cnn: the modern blocks of chapter 9 -------------------------------------------------------------
 
 def types(model, kind):
     return [layer for layer in model.layers if type(layer).__name__ == kind]

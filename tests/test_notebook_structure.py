@@ -22,9 +22,10 @@ EXCLUDED = {"chapters/01_convolution.ipynb": (0, 0), "chapters/02_pooling.ipynb"
             "chapters/03_dense_layers.ipynb": (0, 0), "chapters/04_mnist_cnn.ipynb": (0, 4),
             # ch5: + the float32 replay (which ReLU and pooling choices rounding tips is a sample of the CPU)
             "chapters/05_backpropagation.ipynb": (3, 2), "chapters/06_what_the_network_learned.ipynb": (0, 5),
-            # ch8: the classic model's and the clothing recipe's trainings, the minutes figure, the block timings
-            "chapters/07_stronger_model.ipynb": (2, 4), "chapters/08_beyond_mnist.ipynb": (4, 3),
-            "chapters/09_speed_on_a_cpu.ipynb": (12, 0)}  # ch9: + the batch exercise's timings
+            # ch8: the classic model's and the clothing recipe's trainings, the minutes figure; ch9: the block timings
+            "chapters/07_stronger_model.ipynb": (2, 4), "chapters/08_beyond_mnist.ipynb": (3, 3),
+            "chapters/09_modern_blocks.ipynb": (1, 0),
+            "chapters/10_speed_on_a_cpu.ipynb": (12, 0)}  # ch10: + the batch exercise's timings
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline, carriage return
 
 

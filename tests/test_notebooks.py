@@ -1,11 +1,12 @@
 """Layer 2: every chapter in _toc.yml runs end to end under papermill with reduced parameters."""
+import shutil
 import sys
 
 import nbformat
 import papermill
 import pytest
 
-from tools.notebooks import ROOT, check_parameter_names, reduced_parameters, toc_notebooks
+from tools.notebooks import ROOT, check_parameter_names, models_cache_for_run, reduced_parameters, toc_notebooks
 from utils import cache
 
 NOTEBOOKS = toc_notebooks()
@@ -81,6 +82,22 @@ def test_the_kernels_run_this_python():
     from jupyter_client.kernelspec import KernelSpecManager
 
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
+
+
+def test_a_test_run_starts_from_a_fresh_empty_cache_of_models_unless_it_reuses_them(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "kept"))
+    (first, temporary), (second, _) = models_cache_for_run(), models_cache_for_run()
+    try:
+        assert temporary and first != second and not any(first.iterdir()) and first != tmp_path / "kept"
+    finally:
+        shutil.rmtree(first), shutil.rmtree(second)
+    assert models_cache_for_run(reuse=True) == (tmp_path / "kept", False)  # pytest --reuse-models: kept
+
+
+def test_reusing_models_with_the_cache_off_is_refused(monkeypatch):
+    monkeypatch.setenv(cache.ENV, "off")
+    with pytest.raises(ValueError, match="needs the cache on"):
+        models_cache_for_run(reuse=True)
 
 
 def test_the_cache_chapters_are_in_the_book_in_this_order():

@@ -176,6 +176,17 @@ def test_train_clothing_cnn_trains_the_clothing_model_with_its_schedule_and_time
         np.testing.assert_array_equal(a, b)  # the same seed, the same model
 
 
+def test_train_clothing_cnn_timed_is_train_clothing_cnn_with_its_epoch_seconds_in_the_history():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[np.arange(64) % 10]
+    model, history = training.train_clothing_cnn_timed(x, y, (x, y), 2, batch_size=32, seed=3)
+    again, history_again, seconds = training.train_clothing_cnn(x, y, (x, y), 2, batch_size=32, seed=3)
+    assert len(history.pop("epoch_seconds")) == 2 == len(seconds) and history == history_again
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_the_clothing_recipes_digest_names_its_defaults_and_changes_with_its_code(monkeypatch):
     recipe = training.clothing_recipe()
     assert recipe["defaults"] == dict(batch_size=128, learning_rate=3e-3, warmup_epochs=1, label_smoothing=0.1,

@@ -13,6 +13,7 @@ import nbformat
 import papermill
 import yaml
 
+from utils.cache import ENV as CACHE_ENV, cache_dir
 from utils.machine import library_versions, machine_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,20 @@ def check_parameter_names(notebook, parameters):
     if unknown:
         raise ValueError(f"{notebook}: {unknown} are not parameters of this notebook; "
                          f"its parameters are {sorted(known)}")
+
+
+def models_cache_for_run(reuse=False):
+    """The folder of trained models (utils.cache) for one test run, and whether the run must delete it after.
+
+    By default a fresh, empty temporary folder: nothing an earlier run stored can hide a change (a cold run).
+    With reuse (pytest --reuse-models, a warm run), utils.cache's own folder, kept: its key holds everything
+    that decides the trained weights, so an earlier run's entry is loaded only for the very same training."""
+    if not reuse:
+        return Path(tempfile.mkdtemp(prefix="cnn-tested-cache-")), True
+    folder = cache_dir()
+    if folder is None:
+        raise ValueError(f"reusing trained models needs the cache on: {CACHE_ENV} is {os.environ[CACHE_ENV]!r}")
+    return folder, False
 
 
 def prepare_kernel_environment():

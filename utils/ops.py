@@ -95,7 +95,7 @@ def _conv_setup(x, kernel, bias, strides, padding, depthwise=False):
 
 
 def conv2d_loops(x, kernel, bias=None):
-    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 9."""
+    """conv2d ('valid', stride 1) in plain Python loops, one multiply-add at a time: the slow baseline of chapter 10."""
     x, kernel, bias, _, (out_h, out_w) = _conv_setup(x, kernel, bias, strides=1, padding="valid")
     n, c_in = x.shape[0], x.shape[-1]
     kh, kw, _, c_out = kernel.shape

@@ -1,4 +1,4 @@
-"""Counting a model's arithmetic and timing code: what chapter 9 and bench/speed.py measure with."""
+"""Counting a model's arithmetic and timing code: what chapter 10 and bench/speed.py measure with."""
 import time
 
 import numpy as np
