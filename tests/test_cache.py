@@ -72,8 +72,10 @@ def test_by_default_the_cache_lives_in_the_users_cache_folder(monkeypatch, tmp_p
     assert cache.cache_dir() == cache.Path.home() / ".cache" / "cnn-tested" / "models"
 
 
-def test_the_test_suite_uses_a_fresh_cache_of_its_own():
+def test_the_test_suite_uses_a_fresh_cache_of_its_own(request):
     # set by the root conftest.py for this run, before any notebook kernel starts: entries of earlier runs are never seen
+    if request.config.getoption("--reuse-models"):
+        pytest.skip("pytest --reuse-models: utils.cache's own folder, kept across runs (a warm run)")
     folder = cache.cache_dir()
     assert folder is not None and folder.name.startswith("cnn-tested-cache-"), folder
     assert folder.parent == cache.Path(tempfile.gettempdir()), folder
