@@ -31,12 +31,18 @@ def pytest_configure(config):
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     config._cnn_tested_cache = str(folder) if temporary else ""
+    config._cnn_tested_cache_setting = os.environ.get(ENV)  # restored afterwards
     os.environ[ENV] = str(folder)
 
 
 def pytest_unconfigure(config):
     if getattr(config, "_cnn_tested_cache", ""):  # a temporary cache; --reuse-models keeps its folder
         shutil.rmtree(config._cnn_tested_cache, ignore_errors=True)
+    if hasattr(config, "_cnn_tested_cache_setting"):
+        if config._cnn_tested_cache_setting is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = config._cnn_tested_cache_setting
 
 REPORT = ROOT / "_build" / "nbval_comparison.json"  # what each compared cell measured, for tools and readers
 WAYS = ("exactly", "within tolerance", "not at all")

@@ -100,6 +100,15 @@ def test_reusing_models_with_the_cache_off_is_refused(monkeypatch):
         models_cache_for_run(reuse=True)
 
 
+def test_reusing_models_from_a_folder_the_cache_would_refuse_is_refused(monkeypatch, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)  # writable by every user: each kernel would warn and train afresh
+    monkeypatch.setenv(cache.ENV, str(shared))
+    with pytest.raises(ValueError, match="may be written by other users"):
+        models_cache_for_run(reuse=True)
+
+
 def test_the_cache_chapters_are_in_the_book_in_this_order():
     assert CACHE_CHAPTER in NOTEBOOKS and CACHE_MODEL_CHAPTER in NOTEBOOKS, "update CACHE_CHAPTER and CACHE_MODEL_CHAPTER"
     assert NOTEBOOKS.index(CACHE_MODEL_CHAPTER) < NOTEBOOKS.index(CACHE_CHAPTER)

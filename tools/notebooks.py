@@ -13,7 +13,7 @@ import nbformat
 import papermill
 import yaml
 
-from utils.cache import ENV as CACHE_ENV, cache_dir
+from utils.cache import ENV as CACHE_ENV, cache_dir, folder_problem
 from utils.machine import library_versions, machine_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,9 @@ def models_cache_for_run(reuse=False):
     folder = cache_dir()
     if folder is None:
         raise ValueError(f"reusing trained models needs the cache on: {CACHE_ENV} is {os.environ[CACHE_ENV]!r}")
+    problem = folder_problem(folder)
+    if problem:  # every kernel would refuse it with a warning and train afresh: a warm run in name only
+        raise ValueError(f"the cache of trained models {folder} {problem}: set {CACHE_ENV} to another folder")
     return folder, False
 
 

@@ -90,7 +90,7 @@ def main(argv=None):
         parser.error("--alone gives each notebook a fresh cache: it cannot be combined with --cache")
     prepare_kernel_environment()
     if args.cache:
-        args.cache.mkdir(parents=True, exist_ok=True)
+        args.cache.mkdir(mode=0o700, parents=True, exist_ok=True)  # utils.cache refuses a folder others may write
     fresh_cache = str(args.cache.resolve()) if args.cache else tempfile.mkdtemp(prefix="cnn-tested-cache-")
     os.environ[cache.ENV] = fresh_cache
     paths = [p.resolve() for p in args.notebooks] or [ROOT / nb for nb in toc_notebooks()]

@@ -253,6 +253,17 @@ def usable_folder():
     folder = cache_dir()
     if folder is None:
         return None
+    problem = folder_problem(folder)
+    if problem:
+        warnings.warn(f"the cache of trained models {folder} {problem}: not used, models are trained afresh "
+                      f"(set {ENV} to another folder, or to 'off' to silence this)", stacklevel=3)
+        return None
+    return folder
+
+
+def folder_problem(folder):
+    """Why `folder` may not hold the cache (a sentence), or None: not a folder, a symbolic link, someone else's,
+    or writable by other users. A folder that does not exist yet has no problem."""
     problem = None
     try:
         if folder.is_symlink() or folder.exists() and not folder.is_dir():
@@ -266,11 +277,7 @@ def usable_folder():
                            f"`chmod go-w {folder}` fixes it)")
     except OSError as error:
         problem = f"cannot be examined ({error})"
-    if problem:
-        warnings.warn(f"the cache of trained models {folder} {problem}: not used, models are trained afresh "
-                      f"(set {ENV} to another folder, or to 'off' to silence this)", stacklevel=3)
-        return None
-    return folder
+    return problem
 
 
 def trained(train, *args, **kwargs):
