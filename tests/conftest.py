@@ -39,3 +39,17 @@ def browser():
         browser = p.chromium.launch(executable_path=binary, args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core's script, or a skip that says how to get it (a failure with REQUIRE_BROWSER=1)."""
+    from tools.browser import AXE_DIR, required
+
+    script = AXE_DIR / "axe.min.js"
+    if not script.is_file():
+        reason = f"no axe-core at {AXE_DIR}: npm install axe-core@4.14.1 (see .ci/run), or set AXE_DIR"
+        if required("REQUIRE_BROWSER"):
+            pytest.fail(reason + " (REQUIRE_BROWSER is set: the accessibility audit may not be skipped)")
+        pytest.skip(reason)
+    return script

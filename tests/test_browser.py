@@ -18,18 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.browser import Visit, prebuilt, required
+from tools.browser import AXE_RUN, BLOCKING, Visit, prebuilt, required, set_scheme
 from tools.notebooks import ROOT, toc_files
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 BRANCH = CONFIG["repository"]["branch"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-AXE_DIR = Path(os.environ.get("AXE_DIR", ROOT / ".ci" / "cache" / "node_modules" / "axe-core"))
 AXE_REPORTS = ROOT / "_build" / "axe"
-BLOCKING = ("serious", "critical")  # axe-core's two highest impacts: these fail the test
-AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
 
 
 def toc_pages():
@@ -69,42 +65,12 @@ def test_page_reads_cleanly(opened):
     assert opened.problems == [], "\n".join(opened.problems)
 
 
-# The theme's colours do not jump when the mode changes: CSS transitions (Bootstrap's 0.15 s on buttons such as the
-# search field, sphinx-copybutton's 0.3 s on the copy buttons) fade them from the old mode's to the new one's. Midway
-# the search field's text and background cross (light to dark: 1.05:1 about 90 ms in), though both end states pass
-# (6.8:1 light, 5.2:1 dark). An audit started as soon as data-theme had changed sometimes read the colours mid-fade
-# and reported color-contrast (serious) on the search field's text, in dark mode on whichever page axe reached the
-# button within those 0.15 s (chapter 10 in CI). The colours are the new mode's once no CSS transition is running.
-# CSS animations are not waited for: the mode switch starts none, and one may run forever.
-TRANSITIONS_DONE = """() => !document.getAnimations().some(a => a instanceof CSSTransition && a.playState !== 'finished')"""
-
-
-def set_scheme(page, scheme):
-    """Switch the reader's system to light or dark; the theme (default_mode: auto in _config.yml) must follow, and
-    its colours must have finished their transition to the new mode's (see TRANSITIONS_DONE)."""
-    page.emulate_media(color_scheme=scheme)
-    page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme, timeout=5000)
-    page.wait_for_function(TRANSITIONS_DONE, timeout=5000)
-
-
 def test_search_finds_convolution(browser, site):
     page = Visit(browser, site + "search.html?q=convolution").page
     page.wait_for_selector("#search-results li", timeout=15000)
     titles = page.locator("#search-results li a").all_inner_texts()
     assert any(re.search("convolution", t, re.I) for t in titles), f"search results: {titles}"
     page.close()
-
-
-@pytest.fixture(scope="session")
-def axe_script():
-    """axe-core's script, or a skip that says how to get it (a failure with REQUIRE_BROWSER=1)."""
-    script = AXE_DIR / "axe.min.js"
-    if not script.is_file():
-        reason = f"no axe-core at {AXE_DIR}: npm install axe-core@4.14.1 (see .ci/run), or set AXE_DIR"
-        if required("REQUIRE_BROWSER"):
-            pytest.fail(reason + " (REQUIRE_BROWSER is set: the accessibility audit may not be skipped)")
-        pytest.skip(reason)
-    return script
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -107,3 +107,29 @@ def _serve_local(route, mathjax):
         route.fulfill(path=str(path))
     else:
         route.fulfill(status=404, body=f"not in the local MathJax copy: {path}")
+
+
+AXE_DIR = Path(os.environ.get("AXE_DIR", ROOT / ".ci" / "cache" / "node_modules" / "axe-core"))
+BLOCKING = ("serious", "critical")  # axe-core's two highest impacts: these fail the tests
+# axe-core's audit of the page, or of the element a CSS selector names (the argument): its violations
+AXE_RUN = """async (selector) => (await axe.run(selector ? document.querySelector(selector) : document,
+    {resultTypes: ['violations']})).violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+
+
+# The theme's colours do not jump when the mode changes: CSS transitions (Bootstrap's 0.15 s on buttons such as the
+# search field, sphinx-copybutton's 0.3 s on the copy buttons) fade them from the old mode's to the new one's. Midway
+# the search field's text and background cross (light to dark: 1.05:1 about 90 ms in), though both end states pass
+# (6.8:1 light, 5.2:1 dark). An audit started as soon as data-theme had changed sometimes read the colours mid-fade
+# and reported color-contrast (serious) on the search field's text, in dark mode on whichever page axe reached the
+# button within those 0.15 s (chapter 10 in CI). The colours are the new mode's once no CSS transition is running.
+# CSS animations are not waited for: the mode switch starts none, and one may run forever.
+TRANSITIONS_DONE = """() => !document.getAnimations().some(a => a instanceof CSSTransition && a.playState !== 'finished')"""
+
+
+def set_scheme(page, scheme):
+    """Switch the reader's system to light or dark; the theme (default_mode: auto in _config.yml) must follow, and
+    its colours must have finished their transition to the new mode's (see TRANSITIONS_DONE)."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme, timeout=5000)
+    page.wait_for_function(TRANSITIONS_DONE, timeout=5000)

@@ -1,12 +1,51 @@
-// "Draw a digit" (draw_a_digit.md): chapter 4's trained model classifies what the reader draws, in the browser.
-// No library and no network beyond this folder: the weights come from classic_cnn.bin (exported by
-// tools/export_draw_model.py) and the forward pass below is chapter 4's NumPy capstone, a third time.
-// tests/test_draw_page.py replays recorded strokes and checks every step against Python and Keras.
+// "Draw a digit" (draw_a_digit.md): chapter 4's trained model classifies what the reader draws, in the browser,
+// and shows every layer's activations as it does. No library and no network beyond this folder: the weights come
+// from classic_cnn.bin (exported by tools/export_draw_model.py) and the forward pass below is chapter 4's NumPy
+// capstone, a third time. tests/test_draw_page.py draws recorded strokes and checks every step against Python
+// (utils.transforms) and every layer against Keras.
 // A module (.mjs), so that Jupyter Book, which adds every _static/**/*.js to every page, leaves it to this page.
 (function () {
   const HERE = import.meta.url;
   const SIZE = 28, BOX = 20, CENTRE = 14;  // as utils/transforms.py: MNIST_SIZE, MNIST_BOX, MNIST_CENTRE
-  const LINE_WIDTH = 9 / 112;  // stroke width as a fraction of the canvas, as chapter 4's render_strokes (9 of 112)
+  // The model's input is rasterized from the stroke points, never read back from the visible canvas (browsers
+  // that protect privacy add noise to read-back): a RASTER x RASTER image of ink, as chapter 4's
+  // transforms.render_strokes(strokes, size=RASTER, width=PEN) draws it. PEN: chapter 4's 9 pixels of 112.
+  const RASTER = 280, PEN = RASTER * 9 / 112;
+
+  // ---- drawing strokes as ink: utils.transforms.render_strokes, segment by segment ------------------------
+
+  // Ink of one segment (points in raster pixels) into `ink` (RASTER x RASTER, float32), keeping the larger value
+  // at each pixel: clip(PEN / 2 + 0.5 - distance of the pixel's centre to the segment, 0, 1). Only the pixels
+  // the segment can reach are visited; the maximum does not depend on the order of the segments.
+  function inkSegment(ink, x0, y0, x1, y1) {
+    const reach = PEN / 2 + 0.5, dx = x1 - x0, dy = y1 - y0, length2 = Math.max(dx * dx + dy * dy, 1e-12);
+    const rowFirst = Math.max(0, Math.floor(Math.min(y0, y1) - reach - 1));
+    const rowLast = Math.min(RASTER - 1, Math.ceil(Math.max(y0, y1) + reach + 1));
+    const colFirst = Math.max(0, Math.floor(Math.min(x0, x1) - reach - 1));
+    const colLast = Math.min(RASTER - 1, Math.ceil(Math.max(x0, x1) + reach + 1));
+    for (let r = rowFirst; r <= rowLast; r++) {
+      const yy = r + 0.5;
+      for (let c = colFirst; c <= colLast; c++) {
+        const xx = c + 0.5;
+        const t = Math.min(Math.max(((xx - x0) * dx + (yy - y0) * dy) / length2, 0), 1);
+        const ex = xx - (x0 + t * dx), ey = yy - (y0 + t * dy);
+        const value = Math.min(Math.max(reach - Math.sqrt(ex * ex + ey * ey), 0), 1);
+        if (value > ink[r * RASTER + c]) ink[r * RASTER + c] = value;
+      }
+    }
+  }
+
+  // Strokes, each a list of [x, y] points in [0, 1] (y down), as ink (RASTER x RASTER) in [0, 1].
+  function renderStrokes(strokes) {
+    const ink = new Float32Array(RASTER * RASTER);
+    for (const stroke of strokes) {
+      for (let k = 1; k < stroke.length; k++) {
+        const [x0, y0] = stroke[k - 1], [x1, y1] = stroke[k];
+        inkSegment(ink, x0 * RASTER, y0 * RASTER, x1 * RASTER, y1 * RASTER);
+      }
+    }
+    return ink;
+  }
 
   // ---- preparing a drawing the MNIST way: utils.transforms.mnist_style, step by step ----------------------
 
@@ -111,7 +150,9 @@
 
   // ---- the forward pass: chapter 4's numpy_forward, in JavaScript (NHWC, Keras' weight layouts) ----------
 
-  function predict(weights, x) {
+  // Every layer's output for one input (28 x 28): conv (26 x 26 x 32, after its ReLU), pooled (13 x 13 x 32),
+  // hidden (128, after its ReLU), logits (10) and probabilities (10), each a flat array in NHWC order.
+  function forward(weights, x) {
     const [convKernel, convBias, hiddenKernel, hiddenBias, outputKernel, outputBias] = weights;
     const filters = convBias.length, side = SIZE - 2, pooled = side / 2;  // 3x3 'valid': 28 -> 26; 2x2 pool: 13
     const conv = new Float64Array(side * side * filters);  // Conv2D(32, 3x3) + ReLU, kernel (3, 3, 1, 32)
@@ -141,15 +182,19 @@
       const v = flat[k];
       if (v !== 0) for (let u = 0; u < units; u++) hidden[u] += v * hiddenKernel[k * units + u];
     }
-    const logits = Float64Array.from(outputBias);  // Dense(10), kernel (128, 10)
+    for (let u = 0; u < units; u++) hidden[u] = Math.max(hidden[u], 0);
+    const logits = Float64Array.from(outputBias);  // Dense(10), kernel (128, 10): the scores before the softmax
     for (let u = 0; u < units; u++) {
-      const v = Math.max(hidden[u], 0);
-      for (let d = 0; d < classes; d++) logits[d] += v * outputKernel[u * classes + d];
+      for (let d = 0; d < classes; d++) logits[d] += hidden[u] * outputKernel[u * classes + d];
     }
     const top = Math.max(...logits);  // softmax, stable: subtract the largest logit first
     const exps = logits.map(z => Math.exp(z - top));
     const total = exps.reduce((a, b) => a + b, 0);
-    return exps.map(e => e / total);
+    return {conv, pooled: flat, hidden, logits, probabilities: exps.map(e => e / total)};
+  }
+
+  function predict(weights, x) {  // the ten probabilities only
+    return forward(weights, x).probabilities;
   }
 
   async function loadWeights() {
@@ -167,43 +212,129 @@
       : Float32Array.from({length: a.bytes / 4}, (_, k) => view.getFloat32(a.offset + 4 * k, true)));
   }
 
+  // ---- colour maps: the book's, as utils/plots.py draws them with matplotlib -------------------------------
+
+  // matplotlib's lookup table of a linear segmented colour map (256 entries) from its equally spaced colours,
+  // and its lookup: value in [0, 1] -> entry min(floor(256 value), 255).
+  function colourMap(stops) {
+    const table = [];
+    for (let k = 0; k < 256; k++) {
+      const at = k / 255 * (stops.length - 1), low = Math.min(Math.floor(at), stops.length - 2), w = at - low;
+      table.push(stops[low].map((v, channel) => Math.round(v + w * (stops[low + 1][channel] - v))));
+    }
+    return value => table[Math.min(Math.max(Math.floor(value * 256), 0), 255)];
+  }
+  const COLOUR_MAPS = {
+    image: colourMap([[255, 255, 255], [0, 0, 0]]),  // 'gray_r': digits and activations, 0 white, high black
+    signed: colourMap([[5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240],
+      [247, 247, 247], [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31]]),  // 'RdBu_r'
+  };
+  const css = ([r, g, b]) => `rgb(${r}, ${g}, ${b})`;
+  const GRADIENTS = Object.fromEntries(Object.entries(COLOUR_MAPS).map(([name, map]) =>
+    [name, `linear-gradient(to right, ${[0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map(v => css(map(v))).join(", ")})`]));
+
+  // A map (height x width) of non-negative values as an image, on the scale 0 .. `top`.
+  function paint(canvas, values, top, pick = k => values[k]) {
+    const context = canvas.getContext("2d"), image = context.createImageData(canvas.width, canvas.height);
+    for (let k = 0; k < canvas.width * canvas.height; k++) {
+      image.data.set([...COLOUR_MAPS.image(top > 0 ? pick(k) / top : 0), 255], 4 * k);
+    }
+    context.putImageData(image, 0, 0);
+  }
+
+  // Black or white text, whichever contrasts more with a background colour (WCAG's relative luminance): at
+  // least 4.6 to 1 on any colour.
+  function textColour(rgb) {
+    const [r, g, b] = rgb.map(v => v / 255).map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    return (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) ? "#000" : "#fff";
+  }
+
+  // A table cell coloured by its value (with the map `name`, value already scaled to [0, 1]), its value written in it.
+  function colourCell(cell, name, scaled, text) {
+    const rgb = COLOUR_MAPS[name](scaled);
+    cell.style.background = css(rgb);
+    cell.style.color = textColour(rgb);
+    cell.textContent = text;
+  }
+
+  // A signed value on the scale -limit .. limit, as plots.show_kernel draws kernels.
+  function signedCell(cell, value, limit, digits = 2) {
+    colourCell(cell, "signed", limit > 0 ? 0.5 + value / (2 * limit) : 0.5, formatNumber(value, digits));
+  }
+
+  const SUPERSCRIPTS = {"-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074", 5: "\u2075",
+    6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079"};
+  function scientific(value) {  // 3 significant digits; from a million on as 6.8 × 10⁶
+    if (value < 1e6) return Number(value.toPrecision(3)).toLocaleString("en-US");
+    const [mantissa, exponent] = value.toExponential(1).split("e+");
+    return `${mantissa} × 10${[...exponent].map(c => SUPERSCRIPTS[c]).join("")}`;
+  }
+  const formatNumber = (value, digits = 2) => value.toFixed(digits).replace("-", "\u2212").replace(/^\u2212(0\.0*)$/, "$1");
+
   // ---- the page ---------------------------------------------------------------------------------------
 
-  function start(root) {
-    const canvas = root.querySelector(".draw-canvas");
-    const inputCanvas = root.querySelector(".draw-input");
-    const status = root.querySelector(".draw-status");
-    const rows = Array.from(root.querySelectorAll(".draw-probabilities tbody tr"));
-    const context = canvas.getContext("2d", {willReadFrequently: true});
-    const state = {ready: false, weights: null, input: null, probabilities: null, prediction: null, updates: 0};
-    window.cnnTestedDraw = state;  // what the page computed, for the tests
-    let last = null, pen = null, pending = false;  // the drawing pointer's last point and its id
+  const FILTERS = 32, SIDE = SIZE - 2, POOLED = SIDE / 2, UNITS = 128, CLASSES = 10, COLUMNS = 16;
 
-    function clear() {
+  // The strongest value of each channel of a map (side x side x channels): [{channel, value, row, column}],
+  // strongest first (ties: the lower channel; within a map, the first position in row-major order, as np.argmax).
+  function strongest(values, side, channels) {
+    const found = Array.from({length: channels}, (_, f) => ({channel: f, value: -Infinity, row: 0, column: 0}));
+    for (let k = 0; k < side * side; k++) {
+      for (let f = 0; f < channels; f++) {
+        const v = values[k * channels + f];
+        if (v > found[f].value) Object.assign(found[f], {value: v, row: Math.floor(k / side), column: k % side});
+      }
+    }
+    return found.sort((a, b) => b.value - a.value || a.channel - b.channel);
+  }
+
+  function start(root) {
+    const $ = selector => root.querySelector(selector);
+    const canvas = $(".draw-canvas"), inputCanvas = $(".draw-input"), status = $(".draw-status");
+    const rows = Array.from(root.querySelectorAll(".draw-probabilities tbody tr"));
+    const context = canvas.getContext("2d");
+    const state = {ready: false, weights: null, strokes: [], input: null, layers: null, probabilities: null,
+                   prediction: null, chosen: null, selected: null, detail: null, updates: 0, updateMs: []};
+    window.cnnTestedDraw = state;  // what the page computed, for the tests
+    let ink = new Float32Array(RASTER * RASTER);  // the model's drawing, from the stroke points (renderStrokes)
+    let queued = [];  // segments drawn but not yet inked: [x0, y0, x1, y1] in raster pixels
+    let last = null, pen = null, pending = false;  // the drawing pointer's last point (in [0, 1]) and its id
+
+    // The visible canvas: sharp on high-DPI screens (its bitmap has the screen's pixels), drawn in raster units.
+    const scale = Math.round(RASTER * (window.devicePixelRatio || 1)) / RASTER;
+    canvas.width = canvas.height = Math.round(RASTER * scale);
+
+    function clearCanvas() {
+      context.setTransform(1, 0, 0, 1, 0, 0);
       context.fillStyle = "#000";
       context.fillRect(0, 0, canvas.width, canvas.height);
+      context.setTransform(scale, 0, 0, scale, 0, 0);
       context.strokeStyle = context.fillStyle = "#fff";
-      context.lineWidth = LINE_WIDTH * canvas.width;
+      context.lineWidth = PEN;
       context.lineCap = context.lineJoin = "round";
     }
 
-    function segment(from, to) {
+    function segment(from, to) {  // points in [0, 1]: drawn now, inked at the next update
       context.beginPath();
-      context.moveTo(from.x, from.y);
-      context.lineTo(to.x, to.y);
+      context.moveTo(from[0] * RASTER, from[1] * RASTER);
+      context.lineTo(to[0] * RASTER, to[1] * RASTER);
       context.stroke();
+      queued.push([from[0] * RASTER, from[1] * RASTER, to[0] * RASTER, to[1] * RASTER]);
     }
 
-    function point(event) {  // canvas pixels, whatever size the canvas is shown at (inside its border)
+    function point(event) {  // [x, y] in [0, 1], whatever size the canvas is shown at (inside its border)
       const rect = canvas.getBoundingClientRect();
-      return {x: (event.clientX - rect.left - canvas.clientLeft) * canvas.width / canvas.clientWidth,
-              y: (event.clientY - rect.top - canvas.clientTop) * canvas.height / canvas.clientHeight};
+      return [(event.clientX - rect.left - canvas.clientLeft) / canvas.clientWidth,
+              (event.clientY - rect.top - canvas.clientTop) / canvas.clientHeight];
     }
 
-    function dot(at) {  // a tap that does not move still leaves ink
-      context.beginPath();
-      context.arc(at.x, at.y, context.lineWidth / 2, 0, 2 * Math.PI);
-      context.fill();
+    function clear() {
+      clearCanvas();
+      state.strokes = [];
+      ink = new Float32Array(RASTER * RASTER);
+      queued = [];
+      last = pen = null;
     }
 
     function schedule() {
@@ -212,30 +343,166 @@
 
     function classify() {
       if (!state.ready) return;
-      const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      const ink = new Float64Array(canvas.width * canvas.height);
-      for (let k = 0; k < ink.length; k++) ink[k] = pixels[4 * k] / 255;  // the red channel: white ink on black
-      state.input = mnistStyle(ink, canvas.height, canvas.width);
-      state.probabilities = state.input && predict(state.weights, state.input);
+      const started = performance.now();
+      for (const [x0, y0, x1, y1] of queued) inkSegment(ink, x0, y0, x1, y1);
+      queued = [];
+      state.input = mnistStyle(ink, RASTER, RASTER);
+      state.layers = state.input && forward(state.weights, state.input);
+      state.probabilities = state.layers && state.layers.probabilities;
       state.prediction = state.probabilities && state.probabilities.indexOf(Math.max(...state.probabilities));
       show();
       state.updates += 1;
+      state.updateMs.push(performance.now() - started);  // inking, preparing, the forward pass and the panel
+      if (state.updateMs.length > 2000) state.updateMs.splice(0, 1000);
+    }
+
+    // ---- showing the results: the input, every layer, the probabilities --------------------------------
+
+    const panel = {
+      conv: buildMaps($(".draw-conv"), SIDE, "conv"), pooled: buildMaps($(".draw-pooled"), POOLED, "pooled"),
+      hidden: $(".draw-hidden"), logits: Array.from(root.querySelectorAll(".draw-probabilities .draw-logit")),
+    };
+
+    function buildMaps(group, side, name) {  // FILTERS small maps, each a radio button of the group
+      return Array.from({length: FILTERS}, (_, f) => {
+        const tile = document.createElement("div");
+        Object.assign(tile, {className: "draw-map", tabIndex: f === 0 ? 0 : -1});
+        tile.setAttribute("role", "radio");
+        tile.setAttribute("aria-checked", "false");
+        tile.dataset.channel = f;
+        tile.dataset.layer = name;
+        const map = document.createElement("canvas");
+        map.width = map.height = side;
+        map.setAttribute("aria-hidden", "true");
+        tile.append(map);
+        group.append(tile);
+        return tile;
+      });
+    }
+
+    function colourBar(bar, low, high) {
+      bar.querySelector(".draw-gradient").style.background = GRADIENTS[bar.dataset.map];
+      bar.querySelector(".draw-bar-low").textContent = low;
+      bar.querySelector(".draw-bar-high").textContent = high;
+    }
+
+    function where(found) {
+      return `${formatNumber(found.value)} at row ${found.row}, column ${found.column}`;
+    }
+
+    function showMaps(tiles, values, side, summary, bar) {
+      const found = values ? strongest(values, side, FILTERS) : null;
+      const top = found ? Math.max(found[0].value, 0) : 0;
+      tiles.forEach((tile, f) => paint(tile.firstChild, values || [], top, k => values[k * FILTERS + f]));
+      const byChannel = found ? Object.fromEntries(found.map(s => [s.channel, s])) : {};
+      tiles.forEach((tile, f) => {
+        const s = byChannel[f];
+        tile.setAttribute("aria-label", !s ? `map ${f}` : s.value > 0 ? `map ${f}: strongest ${where(s)}`
+          : `map ${f}: 0 everywhere`);
+      });
+      colourBar(bar, "0", formatNumber(top));
+      if (!found) { summary.textContent = "Draw a digit to see its maps."; return found; }
+      const zero = found.filter(s => s.value <= 0).length;
+      summary.textContent = `Strongest: ${found.slice(0, 3).filter(s => s.value > 0).map(s => `map ${s.channel} ` +
+        `(${where(s)})`).join(", ") || "none"}. ${zero} of ${FILTERS} maps are 0 everywhere.`;
+      return found;
+    }
+
+    function showHidden(hidden) {
+      paint(panel.hidden, hidden || [], hidden ? Math.max(...hidden) : 0);
+      const summary = $(".draw-hidden-summary");
+      colourBar($(".draw-hidden-bar"), "0", formatNumber(hidden ? Math.max(...hidden) : 0));
+      if (!hidden) {
+        summary.textContent = "Draw a digit to see its 128 units.";
+      } else {
+        const order = Array.from(hidden.keys()).sort((a, b) => hidden[b] - hidden[a] || a - b);
+        const active = order.filter(u => hidden[u] > 0);
+        summary.textContent = `${active.length} of ${UNITS} units are above 0; the strongest: ` +
+          `${active.slice(0, 3).map(u => `unit ${u} (${formatNumber(hidden[u])})`).join(", ") || "none"}.`;
+      }
+      panel.hidden.setAttribute("aria-label", `The 128 hidden units, ${COLUMNS} to a row, darker for larger values. ` +
+        summary.textContent);
+    }
+
+    function showLogits(logits) {
+      const limit = logits ? Math.max(...logits.map(Math.abs)) : 0;
+      panel.logits.forEach((cell, d) => {
+        if (logits) { signedCell(cell, logits[d], limit, 1); } else { cell.textContent = ""; cell.style.background = ""; }
+      });
+      colourBar($(".draw-logits-bar"), formatNumber(-limit, 1), formatNumber(limit, 1));
+      const summary = $(".draw-logits-summary");
+      if (!logits) { summary.textContent = ""; return; }
+      const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
+      const lead = logits[order[0]] - logits[order[1]];
+      summary.textContent = `${order[0]} leads ${order[1]} by ${formatNumber(lead)}: the softmax makes ${order[0]} ` +
+        `exp(${formatNumber(lead)}) ≈ ${scientific(Math.exp(lead))} times as probable as ${order[1]}.`;
+    }
+
+    // The chosen map's kernel and the 3 x 3 input pixels its strongest value reads (before the ReLU).
+    function showDetail(found) {
+      const f = state.chosen ?? (found ? found[0].channel : 0);
+      state.selected = f;
+      for (const tiles of [panel.conv, panel.pooled]) {
+        tiles.forEach((tile, k) => {
+          tile.setAttribute("aria-checked", String(k === f));
+          tile.tabIndex = k === f ? 0 : -1;
+        });
+      }
+      const [convKernel, convBias] = state.weights;
+      const kernel = Array.from({length: 9}, (_, k) => convKernel[k * FILTERS + f]);
+      const limit = Math.max(...kernel.map(Math.abs));
+      root.querySelectorAll(".draw-kernel-table td").forEach((cell, k) => signedCell(cell, kernel[k], limit));
+      colourBar($(".draw-kernel-bar"), formatNumber(-limit), formatNumber(limit));
+      $(".draw-detail-title").textContent = `Map ${f}: its 3 × 3 kernel, and the input pixels its strongest value reads`;
+      const patchCells = root.querySelectorAll(".draw-patch-table td"), frame = $(".draw-receptive");
+      if (!state.input) {
+        state.detail = {channel: f, kernel, bias: convBias[f]};
+        patchCells.forEach(cell => { cell.textContent = ""; cell.style.background = ""; });
+        $(".draw-detail-sum").textContent = `Bias ${formatNumber(convBias[f])}. Draw a digit to see the pixels it reads.`;
+        frame.hidden = true;
+        return;
+      }
+      let best = {value: -Infinity, row: 0, column: 0};  // the largest sum before the ReLU, first in row-major order
+      for (let r = 0; r < SIDE; r++) {
+        for (let c = 0; c < SIDE; c++) {
+          let sum = convBias[f];
+          for (let k = 0; k < 9; k++) sum += kernel[k] * state.input[(r + Math.floor(k / 3)) * SIZE + c + k % 3];
+          if (sum > best.value) best = {value: sum, row: r, column: c};
+        }
+      }
+      const patch = Array.from({length: 9}, (_, k) => state.input[(best.row + Math.floor(k / 3)) * SIZE + best.column + k % 3]);
+      patchCells.forEach((cell, k) => colourCell(cell, "image", patch[k], formatNumber(patch[k])));
+      const products = best.value - convBias[f];
+      $(".draw-detail-sum").textContent = `At row ${best.row}, column ${best.column}: the nine products sum to ` +
+        `${formatNumber(products)}, plus the bias ${formatNumber(convBias[f])} makes ${formatNumber(best.value)}` +
+        (best.value > 0 ? ", the map's strongest value." : ": below 0 everywhere, so the ReLU makes the whole map 0.");
+      Object.assign(frame.style, {top: `${100 * best.row / SIZE}%`, left: `${100 * best.column / SIZE}%`});
+      frame.hidden = false;
+      state.detail = {channel: f, kernel, bias: convBias[f], row: best.row, column: best.column, patch, value: best.value};
     }
 
     function show() {
       const image = inputCanvas.getContext("2d").createImageData(SIZE, SIZE);
-      for (let k = 0; k < SIZE * SIZE; k++) {
-        const v = state.input ? Math.round(255 * state.input[k]) : 0;
-        image.data.set([v, v, v, 255], 4 * k);
-      }
+      for (let k = 0; k < SIZE * SIZE; k++) image.data.set([...COLOUR_MAPS.image(state.input ? state.input[k] : 0), 255], 4 * k);
       inputCanvas.getContext("2d").putImageData(image, 0, 0);
+      const layers = state.layers;
+      const found = showMaps(panel.conv, layers && layers.conv, SIDE, $(".draw-conv-summary"), $(".draw-conv-bar"));
+      showMaps(panel.pooled, layers && layers.pooled, POOLED, $(".draw-pooled-summary"), $(".draw-pooled-bar"));
+      showHidden(layers && layers.hidden);
+      showLogits(layers && layers.logits);
+      showDetail(found);
+      const d = state.detail;
+      inputCanvas.setAttribute("aria-label", "The 28 by 28 input the model receives: your digit, prepared the MNIST way" +
+        (state.input ? `; the outlined square is the 3 × 3 pixels map ${d.channel} reads at row ${d.row}, column ${d.column}` : ""));
+      canvas.setAttribute("aria-label", `Drawing area: ${state.strokes.length ? `your drawing, ${state.strokes.length} ` +
+        `stroke${state.strokes.length > 1 ? "s" : ""}` : "empty"}`);
       rows.forEach((row, digit) => {
         const p = state.probabilities ? state.probabilities[digit] : 0;
         row.querySelector(".draw-bar span").style.width = `${(100 * p).toFixed(1)}%`;
         row.querySelector(".draw-value").textContent = state.probabilities ? `${(100 * p).toFixed(1)} %` : "";
         row.classList.toggle("draw-predicted", digit === state.prediction);
       });
-      if (last !== null) return;  // the status is a live region: announce the result when a stroke ends, not each frame
+      if (pen !== null) return;  // the status is a live region: announce the result when a stroke ends, not each frame
       const article = state.prediction === 8 ? "an" : "a";
       const text = state.probabilities
         ? `The model reads ${article} ${state.prediction}, with probability ${(100 * state.probabilities[state.prediction]).toFixed(1)} %.`
@@ -243,12 +510,35 @@
       if (status.textContent !== text) status.textContent = text;
     }
 
+    function choose(f, focus) {
+      state.chosen = f;
+      if (state.ready) show();
+      if (focus) focus.focus();
+    }
+
+    for (const [name, tiles] of [["conv", panel.conv], ["pooled", panel.pooled]]) {
+      const group = $(`.draw-${name}`);
+      group.addEventListener("click", event => {
+        const tile = event.target.closest(".draw-map");
+        if (tile) choose(Number(tile.dataset.channel), tile);
+      });
+      group.addEventListener("keydown", event => {  // a radio group: arrows move the choice, one row is 8 maps
+        const step = {ArrowRight: 1, ArrowDown: 8, ArrowLeft: -1, ArrowUp: -8}[event.key];
+        const f = state.selected ?? 0;
+        const next = event.key === "Home" ? 0 : event.key === "End" ? FILTERS - 1
+          : step === undefined ? null : (f + step + FILTERS) % FILTERS;
+        if (next === null) return;
+        event.preventDefault();
+        choose(next, tiles[next]);
+      });
+    }
+
+    // ---- drawing ----------------------------------------------------------------------------------------
+
     function replay(strokes) {  // strokes: lists of [x, y] points in [0, 1], as chapter 4's render_strokes takes
       clear();
-      for (const stroke of strokes) {
-        const points = stroke.map(([x, y]) => ({x: x * canvas.width, y: y * canvas.height}));
-        points.slice(1).forEach((p, k) => segment(points[k], p));
-      }
+      state.strokes = strokes.map(stroke => stroke.map(([x, y]) => [x, y]));
+      for (const stroke of state.strokes) stroke.slice(1).forEach((p, k) => segment(stroke[k], p));
       schedule();
     }
 
@@ -257,25 +547,33 @@
       pen = event.pointerId;
       canvas.setPointerCapture(event.pointerId);
       last = point(event);
-      dot(last);
+      state.strokes.push([last, last]);  // a tap that does not move still leaves a dot: a segment of length 0
+      segment(last, last);
       schedule();
       event.preventDefault();
     });
     canvas.addEventListener("pointermove", event => {
       if (event.pointerId !== pen) return;
       const next = point(event);
+      state.strokes[state.strokes.length - 1].push(next);
       segment(last, next);
       last = next;
       schedule();
     });
-    for (const type of ["pointerup", "pointercancel"]) {
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {  // the stroke ends, however it ends
       canvas.addEventListener(type, event => {
         if (event.pointerId !== pen) return;
         last = pen = null;
         schedule();
       });
     }
-    root.querySelector(".draw-clear").addEventListener("click", () => { clear(); schedule(); });
+    $(".draw-clear").addEventListener("click", () => { clear(); schedule(); });
+
+    const failed = $(".draw-error");
+    function fail(what, error) {  // load errors get their own line: the status would overwrite them
+      failed.textContent = `${failed.textContent} ${what} could not be loaded: ${error.message}.`.trim();
+      failed.hidden = false;
+    }
     fetch(new URL("examples.json", HERE)).then(r => {
       if (!r.ok) throw new Error(`examples.json: HTTP ${r.status}`);
       return r.json();
@@ -285,11 +583,11 @@
         button.disabled = false;
       }
     }).catch(error => {
-      status.textContent = `The example strokes could not be loaded: ${error.message}`;
+      fail("The example strokes", error);
       throw error;
     });
 
-    clear();
+    clearCanvas();
     loadWeights().then(weights => {
       state.weights = weights;
       state.ready = true;
@@ -297,11 +595,14 @@
       classify();
       state.readyMs = performance.now();  // milliseconds from the start of navigation to a working page
     }).catch(error => {
-      status.textContent = `The model could not be loaded: ${error.message}`;
+      fail("The model", error);
+      status.textContent = "The model could not be loaded.";
       throw error;
     });
   }
 
-  window.cnnTestedDrawing = {mnistStyle, predict, resize, loadWeights};  // the steps themselves, for tests and bench/draw_runtime.py
+  // the steps themselves, for tests and bench/draw_runtime.py
+  window.cnnTestedDrawing = {renderStrokes, mnistStyle, forward, predict, resize, loadWeights, COLOUR_MAPS, textColour,
+    RASTER, PEN};
   document.querySelectorAll(".draw-digit").forEach(start);
 })();
