@@ -11,9 +11,7 @@ of violations lands in _build/axe/. The keyboard alone must reach the search fie
 exercises' solutions, and open each.
 """
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 import yaml

@@ -89,7 +89,8 @@ def visit(browser, site):
     times = report.pop("update_ms_while_drawing", [])  # every update while the digits were drawn with the mouse
     if times:
         report["update_ms_while_drawing"] = {"updates": len(times), "median": round(statistics.median(times), 2),
-                                             "p95": round(float(np.percentile(times, 95)), 2), "max": round(max(times), 2)}
+                                             "p95": round(float(np.percentile(times, 95)), 2),
+                                             "max": round(max(times), 2)}
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=1) + "\n")
 
@@ -190,7 +191,8 @@ def test_the_page_colours_values_as_the_chapters_figures_do(visit, name, cmap):
     values = np.linspace(0, 1, 1001)
     page = np.array(visit.page.evaluate(f"vs => vs.map(v => cnnTestedDrawing.COLOUR_MAPS.{name}(v))", values.tolist()))
     expected = matplotlib.colormaps[getattr(plots, cmap)](values)[:, :3] * 255
-    assert np.abs(page - expected).max() <= 0.5 + 1e-9, f"the page's {name} colours are not matplotlib's {getattr(plots, cmap)}"
+    assert np.abs(page - expected).max() <= 0.5 + 1e-9, \
+        f"the page's {name} colours are not matplotlib's {getattr(plots, cmap)}"
     texts = visit.page.evaluate("cs => cs.map(c => cnnTestedDrawing.textColour(c))", page.tolist())
     worst = min(contrast(c, (0, 0, 0) if t == "#000" else (255, 255, 255)) for c, t in zip(page, texts))
     assert worst >= 4.5, f"text written on the {name} colours reaches a contrast of only {worst:.2f} to 1"
@@ -280,10 +282,12 @@ def test_choosing_a_map_shows_its_kernel_and_the_pixels_it_reads(visit, keras_la
         assert detail["channel"] == f and page.evaluate("window.cnnTestedDraw.selected") == f
         assert np.array_equal(np.array(detail["kernel"], dtype=np.float32), kernel[:, :, 0, f].ravel())
         shown = page.eval_on_selector_all(".draw-kernel-table td", "cells => cells.map(c => c.textContent)")
-        assert shown == [f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00") for v in kernel[:, :, 0, f].ravel()]
+        written = [f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00") for v in kernel[:, :, 0, f].ravel()]
+        assert shown == written, f"map {f}: the kernel table shows {shown}"
         row, column = np.unravel_index(before_relu[:, :, f].argmax(), before_relu.shape[:2])
         assert (detail["row"], detail["column"]) == (row, column), f"map {f}: the strongest value is elsewhere"
-        assert np.array_equal(np.array(detail["patch"], dtype=np.float32), result["input"][row:row + 3, column:column + 3].ravel())
+        patch = result["input"][row:row + 3, column:column + 3].ravel()
+        assert np.array_equal(np.array(detail["patch"], dtype=np.float32), patch)
         assert abs(detail["value"] - before_relu[row, column, f]) <= LAYER_TOLERANCE
         for layer in ("conv", "pooled"):
             checked = page.eval_on_selector_all(f".draw-{layer} .draw-map", "tiles => tiles.map(t => t.ariaChecked)")
@@ -416,7 +420,9 @@ NOISY_READ_BACK = """(() => {
     const read = CanvasRenderingContext2D.prototype.getImageData;
     CanvasRenderingContext2D.prototype.getImageData = function (...args) {
         const image = read.apply(this, args);
-        for (let k = 0; k < image.data.length; k++) if (Math.random() < 0.1) image.data[k] = Math.min(255, image.data[k] + 1);
+        for (let k = 0; k < image.data.length; k++) {
+            if (Math.random() < 0.1) image.data[k] = Math.min(255, image.data[k] + 1);
+        }
         return image;
     };
 })();"""

@@ -85,6 +85,18 @@ def test_mnist_style_centres_by_mass_not_by_box():
     assert abs(box_centre[0] - 14) > 2 and abs(box_centre[1] - 14) > 2  # the box is off-centre
 
 
+def test_mnist_style_places_a_symmetric_digit_the_same_way_whatever_its_last_bits():
+    # a symmetric 20 x 14 box: its centre of mass (9.5, 6.5) is half a pixel from the grid, an exact tie
+    box = np.zeros((20, 14), dtype=np.float32)
+    box[[0, -1], :] = box[:, [0, -1]] = 1.0
+    noise = 1 + np.random.default_rng(0).uniform(-2e-6, 2e-6, size=box.shape)  # more than float32 sums differ by
+    for values in (box, (box * noise).astype(np.float32), (box / noise).astype(np.float32)):
+        out = transforms._centre_of_mass_placement(values)
+        rows, cols = np.nonzero(out > 0)
+        # 14 - 9.5 = 4.5 and 14 - 6.5 = 7.5: ties, to the even neighbour (4 and 8), as NumPy and the draw page round
+        assert (rows.min(), cols.min()) == (4, 8)
+
+
 @pytest.mark.parametrize("image, message", [
     (np.zeros((28, 28)), "has no ink"),
     (np.ones((2, 28, 28)), r"one grayscale image \(H, W\)"),

@@ -72,7 +72,11 @@ def _centre_of_mass_placement(box):
     """Place `box` in a 28x28 canvas so that its centre of mass falls on MNIST's centre, pixel (14, 14)."""
     rows, cols = np.indices(box.shape)
     com = np.array([(rows * box).sum(), (cols * box).sum()]) / box.sum()
-    top, left = (int(np.clip(np.round(MNIST_CENTRE - c), 0, MNIST_SIZE - n)) for c, n in zip(com, box.shape))
+    # The sums' last bits differ between NumPy, TensorFlow and the draw page's JavaScript (float32 pixels: about 1e-6
+    # of a pixel). A symmetric digit's offset is exactly half a pixel, where those bits would pick the side; rounded
+    # to 4 decimals first, the tie is exact, and rounding half to even places it the same way everywhere.
+    offsets = np.round(np.round(MNIST_CENTRE - com, 4))
+    top, left = (int(np.clip(o, 0, MNIST_SIZE - n)) for o, n in zip(offsets, box.shape))
     canvas = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
     canvas[top:top + box.shape[0], left:left + box.shape[1]] = box
     return canvas

@@ -138,9 +138,11 @@
         mass += v; rowMass += r * v; colMass += c * v;
       }
     }
-    // the centre of mass goes to pixel (14, 14), as in MNIST, as far as the frame allows
-    const y0 = Math.min(Math.max(roundHalfEven(CENTRE - rowMass / mass), 0), SIZE - boxHeight);
-    const x0 = Math.min(Math.max(roundHalfEven(CENTRE - colMass / mass), 0), SIZE - boxWidth);
+    // the centre of mass goes to pixel (14, 14), as in MNIST, as far as the frame allows; the offset is rounded to
+    // 4 decimals first, so that a symmetric digit's tie (half a pixel) is exact and goes the way Python's goes
+    const offset = centre => roundHalfEven(roundHalfEven((CENTRE - centre) * 1e4) / 1e4);
+    const y0 = Math.min(Math.max(offset(rowMass / mass), 0), SIZE - boxHeight);
+    const x0 = Math.min(Math.max(offset(colMass / mass), 0), SIZE - boxWidth);
     const input = new Float32Array(SIZE * SIZE);
     for (let r = 0; r < boxHeight; r++) {
       for (let c = 0; c < boxWidth; c++) input[(y0 + r) * SIZE + x0 + c] = box[r * boxWidth + c];
