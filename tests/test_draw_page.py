@@ -142,9 +142,11 @@ def check_against_python(keras_layers, result, label, strokes=None):
 
 
 def drawing_area(page):
-    """The canvas' drawing area on the screen, inside its border: {x, y, width, height}."""
-    return page.evaluate("""() => { const c = document.querySelector('.draw-canvas'), r = c.getBoundingClientRect();
-        return {x: r.left + c.clientLeft, y: r.top + c.clientTop, width: c.clientWidth, height: c.clientHeight}; }""")
+    """The canvas' drawing area on the screen, inside its border: {x, y, width, height} (Playwright's box)."""
+    box = page.locator(".draw-canvas").bounding_box()
+    border = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.draw-canvas')).borderTopWidth)")
+    return {"x": box["x"] + border, "y": box["y"] + border, "width": box["width"] - 2 * border,
+            "height": box["height"] - 2 * border}
 
 
 def draw_with_mouse(page, strokes):
@@ -169,8 +171,19 @@ def assert_recorded(strokes, drawn, label):
         assert gap <= 1, f"{label}: a point drawn is {gap:.1f} pixels from every point the page recorded"
 
 
-def test_the_page_inks_strokes_as_chapter_4_does(visit):
+SCRIBBLE = [[[0.3, 0.3], [0.7, 0.7]], [[0.7, 0.3], [0.3, 0.7]]]  # an X, which is no digit
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES) + ["X"])
+def test_the_page_inks_strokes_as_chapter_4s_render_strokes(visit, name):
+    from utils import transforms
+
+    strokes = SCRIBBLE if name == "X" else EXAMPLES[name]
     assert visit.page.evaluate("[cnnTestedDrawing.RASTER, cnnTestedDrawing.PEN]") == [RASTER, PEN]
+    page = np.array(visit.page.evaluate("s => Array.from(cnnTestedDrawing.renderStrokes(s))", strokes))
+    python = transforms.render_strokes(strokes, size=RASTER, width=PEN).astype(np.float32)
+    difference = np.abs(page.reshape(RASTER, RASTER) - python).max()
+    assert difference <= 1e-6, f"{name}: the page's ink differs from render_strokes' by {difference:.1e}"
 
 
 def contrast(rgb, text):
@@ -222,14 +235,12 @@ def test_an_example_button_draws_the_stored_strokes(visit, keras_layers, digit):
     assert result["prediction"] == int(digit)
 
 
-def test_an_ambiguous_scribble_gives_keras_activations_too(visit, keras_layers):
-    # the digits above get probabilities near 1, which would hide a wrong logit; an X spreads them over classes
-    scribble = [[[0.3, 0.3], [0.7, 0.7]], [[0.7, 0.3], [0.3, 0.7]]]
-    draw_with_mouse(visit.page, scribble)
+def test_something_that_is_no_digit_gives_keras_activations_too(visit, keras_layers):
+    draw_with_mouse(visit.page, SCRIBBLE)
     result = page_results(visit.page)
-    report["drawings"]["scribble (mouse)"] = check_against_python(keras_layers, result, "a scribble")
-    assert result["layers"]["probabilities"].max() < 0.99, \
-        f"the scribble is not ambiguous: {np.round(result['layers']['probabilities'], 3)}"
+    report["drawings"]["X (mouse)"] = check_against_python(keras_layers, result, "an X")
+    # the page says so: the model still answers with ten probabilities that sum to 1
+    assert abs(result["layers"]["probabilities"].sum() - 1) < 1e-9
 
 
 def test_a_tap_leaves_a_dot(visit, keras_layers):
@@ -239,10 +250,39 @@ def test_a_tap_leaves_a_dot(visit, keras_layers):
     settle(visit.page)
     result = page_results(visit.page)
     assert len(result["strokes"]) == 1 and result["strokes"][0][0] == result["strokes"][0][-1]
-    check_against_python(keras_layers, result, "a dot")
+    report["drawings"]["tap (mouse)"] = check_against_python(keras_layers, result, "a dot")
+
+
+def test_the_maps_and_units_are_painted_on_one_scale_per_layer(visit):
+    import matplotlib
+
+    visit.page.locator('[data-example="7"]').click()
+    settle(visit.page)
+    result = page_results(visit.page)
+    painted = visit.page.evaluate("""() => {
+        const red = c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)
+            .filter((_, k) => k % 4 === 0);
+        const maps = layer => [...document.querySelectorAll(`.draw-${layer} .draw-map canvas`)].map(red);
+        const high = k => document.querySelector(`.draw-${k}-bar .draw-bar-high`).textContent;
+        return {conv: maps('conv'), pooled: maps('pooled'), hidden: red(document.querySelector('.draw-hidden')),
+                bars: ['conv', 'pooled', 'hidden'].map(high)};
+    }""")
+    grey = matplotlib.colormaps["gray_r"]  # white is 0, black the layer's largest value
+    for k, layer in enumerate(("conv", "pooled", "hidden")):
+        values = result["layers"][layer]
+        top = values.max()
+        expected = np.round(grey(values / top)[..., 0] * 255)
+        if layer == "hidden":  # 16 units to a row, unit 0 at the top left
+            shown = np.array(painted["hidden"]).reshape(8, 16)
+            expected = expected.reshape(8, 16)
+        else:  # map f in tile f, row 0 at the top
+            shown = np.stack([np.array(m).reshape(values.shape[:2]) for m in painted[layer]], axis=-1)
+        assert np.abs(shown - expected).max() <= 1, f"the {layer} layer is not painted on its own one scale"
+        assert painted["bars"][k] == f"{top:.2f}", f"the {layer} colour bar ends at {painted['bars'][k]}, not {top:.2f}"
 
 
 def test_the_texts_say_which_maps_and_units_respond_most(visit):
+    visit.page.locator(".draw-clear").click()
     visit.page.locator('[data-example="3"]').click()
     settle(visit.page)
     result = page_results(visit.page)
@@ -256,6 +296,11 @@ def test_the_texts_say_which_maps_and_units_respond_most(visit):
     assert f"{int(np.sum(peaks <= 0))} of 32 maps are 0 everywhere" in result["summaries"]["conv"]
     labels = visit.page.eval_on_selector_all(".draw-conv .draw-map", "tiles => tiles.map(t => t.ariaLabel)")
     assert labels[top[0]] == f"map {top[0]}: strongest {peaks[top[0]]:.2f} at row {row}, column {column}"
+    assert result["selected"] == top[0], "until a map is chosen, the page shows the one that responds most"
+    pooled = result["layers"]["pooled"]
+    prow, pcolumn = np.unravel_index(pooled[:, :, top[0]].argmax(), pooled.shape[:2])
+    assert result["summaries"]["pooled"].startswith(
+        f"Strongest: map {top[0]} ({pooled[:, :, top[0]].max():.2f} at row {prow}, column {pcolumn})")
     hidden = result["layers"]["hidden"]
     unit = int(hidden.argmax())
     assert result["summaries"]["hidden"].startswith(
@@ -294,6 +339,16 @@ def test_choosing_a_map_shows_its_kernel_and_the_pixels_it_reads(visit, keras_la
             assert checked == ["true" if k == f else "false" for k in range(32)]
         frame = page.eval_on_selector(".draw-receptive", "e => [e.hidden, e.style.top, e.style.left]")
         assert frame == [False, f"{100 * row / 28:g}%", f"{100 * column / 28:g}%"]
+        pixels = page.eval_on_selector_all(".draw-patch-table td", "cells => cells.map(c => c.textContent)")
+        assert pixels == [f"{v:.2f}" for v in patch], f"map {f}: the pixel table shows {pixels}"
+        sentence = page.eval_on_selector(".draw-detail-sum", "e => e.textContent")
+        total, shown_bias = round(float(before_relu[row, column, f]), 2), round(float(bias[f]), 2)
+        written = lambda v: f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00")  # noqa: E731
+        assert sentence.startswith(f"At row {row}, column {column}: the nine products sum to "
+                                   f"{written(total - shown_bias)}, plus the bias {written(shown_bias)} makes "
+                                   f"{written(total)}"), sentence
+        label = page.eval_on_selector(".draw-input", "e => e.ariaLabel")
+        assert label.endswith(f"the 3 × 3 pixels map {f} reads at row {row}, column {column}"), label
 
 
 def test_the_keyboard_reaches_every_button_and_chooses_maps(visit):
@@ -310,11 +365,11 @@ def test_the_keyboard_reaches_every_button_and_chooses_maps(visit):
         ["conv", selected], "Tab after the examples goes to the chosen feature map"
     page.keyboard.press("Tab")  # the maps are one stop each: the next stop is the pooled maps' group
     assert page.evaluate("document.activeElement.dataset.layer") == "pooled"
-    for key, step in (("ArrowRight", 1), ("ArrowDown", 8), ("ArrowLeft", -1)):
-        page.keyboard.press(key)
-        expected = (selected + step) % 32
+    for key in ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "ArrowUp", "End", "ArrowDown"):
+        page.keyboard.press(key)  # the next or previous map, wrapping round; the first; the last
+        expected = {"Home": 0, "End": 31}.get(key, (selected + (1 if key in ("ArrowRight", "ArrowDown") else -1)) % 32)
         assert page.evaluate("[window.cnnTestedDraw.selected, +document.activeElement.dataset.channel]") == \
-            [expected, expected], f"{key} chooses map {expected}"
+            [expected, expected], f"{key} from map {selected} chooses map {expected}"
         selected = expected
     page.locator('[data-example="3"]').focus()
     page.keyboard.press("Enter")
@@ -351,6 +406,12 @@ def test_clear_empties_the_drawing_and_the_results(visit):
     result = page_results(visit.page)
     assert result["strokes"] == [] and result["input"] is None and result["layers"] is None
     assert result["status"].startswith("Draw a digit")
+    assert result["summaries"]["conv"] == "Draw a digit to see its maps."
+    assert result["summaries"]["hidden"] == "Draw a digit to see its 128 units."
+    assert visit.page.eval_on_selector(".draw-receptive", "e => e.hidden")
+    labels = visit.page.eval_on_selector_all(".draw-map", "tiles => tiles.map(t => t.ariaLabel)")
+    assert labels == [f"map {f}" for f in range(32)] * 2
+    assert visit.page.eval_on_selector_all(".draw-logit", "cells => cells.map(c => c.textContent)") == [""] * 10
 
 
 def test_a_stroke_ends_when_the_pointer_capture_is_lost(visit):
@@ -362,8 +423,7 @@ def test_a_stroke_ends_when_the_pointer_capture_is_lost(visit):
     page.mouse.move(box["x"] + 100, box["y"] + 100)
     page.mouse.down()
     page.mouse.move(box["x"] + 150, box["y"] + 100, steps=3)
-    page.evaluate("""() => document.querySelector('.draw-canvas').dispatchEvent(
-        new PointerEvent('lostpointercapture', {pointerId: window.lastPointer}))""")
+    page.evaluate("() => document.querySelector('.draw-canvas').releasePointerCapture(window.lastPointer)")
     page.mouse.move(box["x"] + 150, box["y"] + 200, steps=3)  # the button is still down, but the stroke has ended
     page.mouse.up()
     page.mouse.move(box["x"] + 50, box["y"] + 50)
@@ -441,9 +501,11 @@ def test_noisy_canvas_read_back_changes_nothing(browser, site, keras_layers):
             page.locator(f'[data-example="{digit}"]').click()
             settle(page)
             result = page_results(page)
-            check_against_python(keras_layers, result, f"the example {digit}, canvas read-back noisy", EXAMPLES[digit])
+            report["drawings"][f"{digit} (button, noisy read-back)"] = check_against_python(
+                keras_layers, result, f"the example {digit}, canvas read-back noisy", EXAMPLES[digit])
             draw_with_mouse(page, EXAMPLES[digit])
-            check_against_python(keras_layers, page_results(page), f"a drawn {digit}, canvas read-back noisy")
+            report["drawings"][f"{digit} (mouse, noisy read-back)"] = check_against_python(
+                keras_layers, page_results(page), f"a drawn {digit}, canvas read-back noisy")
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
@@ -457,11 +519,13 @@ def test_a_high_dpi_screen_gets_a_sharp_canvas_and_the_same_input(browser, site,
         assert page.evaluate("document.querySelector('.draw-canvas').width") == 2 * RASTER, "the canvas is not sharp"
         page.locator('[data-example="2"]').click()
         settle(page)
-        check_against_python(keras_layers, page_results(page), "the example 2 at twice the density", EXAMPLES["2"])
+        report["drawings"]["2 (button, density 2)"] = check_against_python(
+            keras_layers, page_results(page), "the example 2 at twice the density", EXAMPLES["2"])
         draw_with_mouse(page, EXAMPLES["2"])
         result = page_results(page)
         assert_recorded(result["strokes"], EXAMPLES["2"], "a 2 drawn at twice the density")
-        check_against_python(keras_layers, result, "a 2 drawn at twice the density")
+        report["drawings"]["2 (mouse, density 2)"] = check_against_python(keras_layers, result,
+                                                                          "a 2 drawn at twice the density")
         assert problems == [], "\n".join(problems)
     finally:
         context.close()

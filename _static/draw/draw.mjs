@@ -245,7 +245,7 @@
   }
 
   // Black or white text, whichever contrasts more with a background colour (WCAG's relative luminance): at
-  // least 4.6 to 1 on any colour.
+  // least 4.58 to 1 on any colour.
   function textColour(rgb) {
     const [r, g, b] = rgb.map(v => v / 255).map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
     const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
@@ -267,7 +267,8 @@
 
   const SUPERSCRIPTS = {"-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074", 5: "\u2075",
     6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079"};
-  function scientific(value) {  // 3 significant digits; from a million on as 6.8 × 10⁶
+  function scientific(value) {  // 3 significant digits below a million; from there on 2, as 6.8 × 10⁶
+    if (!Number.isFinite(value)) return "more than 10³⁰⁸";
     if (value < 1e6) return Number(value.toPrecision(3)).toLocaleString("en-US");
     const [mantissa, exponent] = value.toExponential(1).split("e+");
     return `${mantissa} × 10${[...exponent].map(c => SUPERSCRIPTS[c]).join("")}`;
@@ -303,9 +304,17 @@
     let queued = [];  // segments drawn but not yet inked: [x0, y0, x1, y1] in raster pixels
     let last = null, pen = null, pending = false;  // the drawing pointer's last point (in [0, 1]) and its id
 
-    // The visible canvas: sharp on high-DPI screens (its bitmap has the screen's pixels), drawn in raster units.
-    const scale = Math.round(RASTER * (window.devicePixelRatio || 1)) / RASTER;
-    canvas.width = canvas.height = Math.round(RASTER * scale);
+    // The visible canvas: sharp on high-DPI screens (its bitmap has the screen's pixels), drawn in raster units,
+    // and drawn again when the pixel density changes (zoom, another screen).
+    let scale = 1;
+    function fitCanvas() {
+      const density = window.devicePixelRatio || 1;
+      scale = Math.round(RASTER * density) / RASTER;
+      canvas.width = canvas.height = Math.round(RASTER * scale);
+      clearCanvas();
+      for (const stroke of state.strokes) stroke.slice(1).forEach((p, k) => drawSegment(stroke[k], p));
+      matchMedia(`(resolution: ${density}dppx)`).addEventListener("change", fitCanvas, {once: true});
+    }
 
     function clearCanvas() {
       context.setTransform(1, 0, 0, 1, 0, 0);
@@ -317,23 +326,29 @@
       context.lineCap = context.lineJoin = "round";
     }
 
-    function segment(from, to) {  // points in [0, 1]: drawn now, inked at the next update
+    function drawSegment(from, to) {  // on the visible canvas; points in [0, 1]
       context.beginPath();
       context.moveTo(from[0] * RASTER, from[1] * RASTER);
       context.lineTo(to[0] * RASTER, to[1] * RASTER);
       context.stroke();
+    }
+
+    function segment(from, to) {  // drawn now, inked at the next update
+      drawSegment(from, to);
       queued.push([from[0] * RASTER, from[1] * RASTER, to[0] * RASTER, to[1] * RASTER]);
     }
 
     function point(event) {  // [x, y] in [0, 1], whatever size the canvas is shown at (inside its border)
-      const rect = canvas.getBoundingClientRect();
-      return [(event.clientX - rect.left - canvas.clientLeft) / canvas.clientWidth,
-              (event.clientY - rect.top - canvas.clientTop) / canvas.clientHeight];
+      const rect = canvas.getBoundingClientRect(), style = getComputedStyle(canvas), px = name => parseFloat(style[name]);
+      const left = px("borderLeftWidth"), top = px("borderTopWidth");
+      return [(event.clientX - rect.left - left) / (rect.width - left - px("borderRightWidth")),
+              (event.clientY - rect.top - top) / (rect.height - top - px("borderBottomWidth"))];
     }
 
-    function clear() {
+    function clear() {  // also goes back to showing the map that responds most
       clearCanvas();
       state.strokes = [];
+      state.chosen = null;
       ink = new Float32Array(RASTER * RASTER);
       queued = [];
       last = pen = null;
@@ -373,6 +388,7 @@
         tile.setAttribute("aria-checked", "false");
         tile.dataset.channel = f;
         tile.dataset.layer = name;
+        tile.setAttribute("aria-label", `map ${f}`);
         const map = document.createElement("canvas");
         map.width = map.height = side;
         map.setAttribute("aria-hidden", "true");
@@ -383,6 +399,9 @@
     }
 
     function colourBar(bar, low, high) {
+      const ends = bar.dataset.map === "signed" ? ["blue", "red, white at 0"] : ["white", "black"];
+      bar.setAttribute("role", "img");
+      bar.setAttribute("aria-label", `Colour scale: from ${low} (${ends[0]}) to ${high} (${ends[1]})`);
       bar.querySelector(".draw-gradient").style.background = GRADIENTS[bar.dataset.map];
       bar.querySelector(".draw-bar-low").textContent = low;
       bar.querySelector(".draw-bar-high").textContent = high;
@@ -474,10 +493,11 @@
       }
       const patch = Array.from({length: 9}, (_, k) => state.input[(best.row + Math.floor(k / 3)) * SIZE + best.column + k % 3]);
       patchCells.forEach((cell, k) => colourCell(cell, "image", patch[k], formatNumber(patch[k])));
-      const products = best.value - convBias[f];
+      // written so that the numbers add up: the products' sum as the rounded total minus the rounded bias
+      const [total, bias] = [best.value, convBias[f]].map(v => Number(v.toFixed(2)));
       $(".draw-detail-sum").textContent = `At row ${best.row}, column ${best.column}: the nine products sum to ` +
-        `${formatNumber(products)}, plus the bias ${formatNumber(convBias[f])} makes ${formatNumber(best.value)}` +
-        (best.value > 0 ? ", the map's strongest value." : ": below 0 everywhere, so the ReLU makes the whole map 0.");
+        `${formatNumber(total - bias)}, plus the bias ${formatNumber(bias)} makes ${formatNumber(best.value)}` +
+        (best.value > 0 ? ", the map's strongest value." : ": no sum is above 0, so the ReLU makes the whole map 0.");
       Object.assign(frame.style, {top: `${100 * best.row / SIZE}%`, left: `${100 * best.column / SIZE}%`});
       frame.hidden = false;
       state.detail = {channel: f, kernel, bias: convBias[f], row: best.row, column: best.column, patch, value: best.value};
@@ -524,8 +544,9 @@
         const tile = event.target.closest(".draw-map");
         if (tile) choose(Number(tile.dataset.channel), tile);
       });
-      group.addEventListener("keydown", event => {  // a radio group: arrows move the choice, one row is 8 maps
-        const step = {ArrowRight: 1, ArrowDown: 8, ArrowLeft: -1, ArrowUp: -8}[event.key];
+      group.addEventListener("keydown", event => {  // a radio group: the arrows choose the next or previous map
+        if (event.altKey || event.ctrlKey || event.metaKey) return;  // the browser's own shortcuts
+        const step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[event.key];
         const f = state.selected ?? 0;
         const next = event.key === "Home" ? 0 : event.key === "End" ? FILTERS - 1
           : step === undefined ? null : (f + step + FILTERS) % FILTERS;
@@ -538,7 +559,9 @@
     // ---- drawing ----------------------------------------------------------------------------------------
 
     function replay(strokes) {  // strokes: lists of [x, y] points in [0, 1], as chapter 4's render_strokes takes
+      const chosen = state.chosen;  // a map chosen stays chosen, to compare digits
       clear();
+      state.chosen = chosen;
       state.strokes = strokes.map(stroke => stroke.map(([x, y]) => [x, y]));
       for (const stroke of state.strokes) stroke.slice(1).forEach((p, k) => segment(stroke[k], p));
       schedule();
@@ -556,10 +579,14 @@
     });
     canvas.addEventListener("pointermove", event => {
       if (event.pointerId !== pen) return;
-      const next = point(event);
-      state.strokes[state.strokes.length - 1].push(next);
-      segment(last, next);
-      last = next;
+      // every point the pointer passed through, also those the browser merged into this event (one per frame)
+      const merged = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+      for (const each of merged.length ? merged : [event]) {
+        const next = point(each);
+        state.strokes[state.strokes.length - 1].push(next);
+        segment(last, next);
+        last = next;
+      }
       schedule();
     });
     for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {  // the stroke ends, however it ends
@@ -589,7 +616,7 @@
       throw error;
     });
 
-    clearCanvas();
+    fitCanvas();
     loadWeights().then(weights => {
       state.weights = weights;
       state.ready = true;
@@ -598,7 +625,7 @@
       state.readyMs = performance.now();  // milliseconds from the start of navigation to a working page
     }).catch(error => {
       fail("The model", error);
-      status.textContent = "The model could not be loaded.";
+      if (location.protocol !== "file:") status.textContent = "The model could not be loaded.";  // keep the hint
       throw error;
     });
   }
