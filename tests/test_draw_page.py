@@ -354,6 +354,7 @@ def test_choosing_a_map_shows_its_kernel_and_the_pixels_it_reads(visit, keras_la
 def test_the_keyboard_reaches_every_button_and_chooses_maps(visit):
     page = visit.page
     page.locator(".draw-clear").click()
+    settle(page)  # the panel follows at the next frame: back to map 0 (nothing drawn)
     page.keyboard.press("Tab")  # from Clear to the first example button, in page order
     reached = []
     for _ in range(len(EXAMPLES)):
