@@ -74,7 +74,8 @@ def _centre_of_mass_placement(box):
     com = np.array([(rows * box).sum(), (cols * box).sum()]) / box.sum()
     # The sums' last bits differ between NumPy, TensorFlow and the draw page's JavaScript (float32 pixels: about 1e-6
     # of a pixel). A symmetric digit's offset is exactly half a pixel, where those bits would pick the side; rounded
-    # to 4 decimals first, the tie is exact, and rounding half to even places it the same way everywhere.
+    # to 4 decimals first, the tie is exact, and rounding half to even places it the same way everywhere (except
+    # within about 1e-6 of n + 0.5 +- 0.00005, far from where symmetric digits land).
     offsets = np.round(np.round(MNIST_CENTRE - com, 4))
     top, left = (int(np.clip(o, 0, MNIST_SIZE - n)) for o, n in zip(offsets, box.shape))
     canvas = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)

@@ -140,6 +140,7 @@
     }
     // the centre of mass goes to pixel (14, 14), as in MNIST, as far as the frame allows; the offset is rounded to
     // 4 decimals first, so that a symmetric digit's tie (half a pixel) is exact and goes the way Python's goes
+    // (they can differ only within about 1e-6 pixel of n + 0.5 ± 0.00005)
     const offset = centre => roundHalfEven(roundHalfEven((CENTRE - centre) * 1e4) / 1e4);
     const y0 = Math.min(Math.max(offset(rowMass / mass), 0), SIZE - boxHeight);
     const x0 = Math.min(Math.max(offset(colMass / mass), 0), SIZE - boxWidth);
@@ -305,16 +306,20 @@
     let last = null, pen = null, pending = false;  // the drawing pointer's last point (in [0, 1]) and its id
 
     // The visible canvas: sharp on high-DPI screens (its bitmap has the screen's pixels), drawn in raster units,
-    // and drawn again when the pixel density changes (zoom, another screen).
-    let scale = 1;
+    // and drawn again when the pixel density changes (zoom, another screen: a resize, or a change of the media query).
+    let scale = 1, density = 0;
     function fitCanvas() {
-      const density = window.devicePixelRatio || 1;
+      if ((window.devicePixelRatio || 1) === density) return;
+      density = window.devicePixelRatio || 1;
       scale = Math.round(RASTER * density) / RASTER;
       canvas.width = canvas.height = Math.round(RASTER * scale);
       clearCanvas();
       for (const stroke of state.strokes) stroke.slice(1).forEach((p, k) => drawSegment(stroke[k], p));
-      matchMedia(`(resolution: ${density}dppx)`).addEventListener("change", fitCanvas, {once: true});
+      const query = matchMedia(`(resolution: ${density}dppx)`);
+      if (query.addEventListener) query.addEventListener("change", fitCanvas, {once: true});
+      else if (query.addListener) query.addListener(fitCanvas);  // Safari before 14
     }
+    window.addEventListener("resize", fitCanvas);
 
     function clearCanvas() {
       context.setTransform(1, 0, 0, 1, 0, 0);
