@@ -159,3 +159,39 @@ def test_chapter_7s_recorded_final_model_reaches_the_target_the_book_claims():
     claimed = f"{target:.1%}".replace("%", " %")
     for page in ("README.md", "intro.md"):
         assert f"at least {claimed}" in (ROOT / page).read_text(), f"{page} no longer claims at least {claimed}"
+
+
+HEADING = re.compile(r"^#{1,6} ")
+FENCE = re.compile(r"^(`{3,}|~{3,}|:{3,})")
+
+
+def headings_inside(source):
+    """The heading lines of a markdown cell that come after its first line (outside code and directive fences)."""
+    found, fence = [], None
+    lines = source.strip("\n").split("\n")
+    for k, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)[0] * 3
+        elif fence is not None:
+            fence = None if line.strip() and not line.strip().strip(fence[0]) and line.startswith(fence) else fence
+        elif HEADING.match(line) and k > 0 and not (k == 1 and re.match(r"^\(.+\)=\s*$", lines[0])):
+            found.append(line)
+    return found
+
+
+def test_a_heading_in_the_middle_of_a_cell_is_found():
+    assert headings_inside("Some text.\n\n## Summary\n\n- a point") == ["## Summary"]
+    assert headings_inside("## Summary\n\n- a point") == []
+    assert headings_inside("(sec-x)=\n## Heading\n\ntext") == []
+    assert headings_inside("```{exercise}\n# not a heading\n```\ntext") == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_heading_starts_its_own_cell(notebook):
+    cells = nbformat.read(ROOT / notebook, as_version=4).cells
+    inside = [(k, h) for k, c in enumerate(cells) if c.cell_type == "markdown" for h in headings_inside(c.source)]
+    assert inside == [], f"{notebook}: headings in the middle of a cell (cell, heading): {inside}"
+    starts = [c.source.lstrip().split("\n")[0] for c in cells if c.cell_type == "markdown"]
+    assert "## Summary" in starts and "## Exercises" in starts, \
+        f"{notebook}: Summary and Exercises do not each start a cell of their own"
