@@ -26,20 +26,6 @@ from tools import browser  # noqa: E402
 EXAMPLES = json.loads((ROOT / "_static" / "draw" / "examples.json").read_text())
 
 
-def draw(page, strokes):
-    """Draw strokes (points in [0, 1]) with the mouse, 4 pointer moves between stored points."""
-    box = page.evaluate("""() => { const c = document.querySelector('.draw-canvas'), r = c.getBoundingClientRect();
-        return {x: r.left + c.clientLeft, y: r.top + c.clientTop, width: c.clientWidth, height: c.clientHeight}; }""")
-    page.locator(".draw-clear").click()
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0] * box["width"], box["y"] + stroke[0][1] * box["height"])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=4)
-        page.mouse.up()
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-
-
 def measure(chrome, url, slowdown, rounds):
     """Update times (ms) over `rounds` drawings of every example, bytes downloaded, ms to the first prediction."""
     page = chrome.new_page(viewport={"width": 1280, "height": 900})
@@ -55,7 +41,7 @@ def measure(chrome, url, slowdown, rounds):
     page.evaluate("window.cnnTestedDraw.updateMs = []")
     for _ in range(rounds):
         for strokes in EXAMPLES.values():
-            draw(page, strokes)
+            browser.draw_strokes(page, strokes)
     times = page.evaluate("window.cnnTestedDraw.updateMs")
     page.close()
     return times, sum(received), ready

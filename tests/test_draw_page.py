@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tools import export_draw_model
-from tools.browser import AXE_RUN, BLOCKING, Visit, set_scheme
+from tools.browser import AXE_RUN, BLOCKING, Visit, draw_strokes, drawing_area, set_scheme, settle
 from tools.notebooks import ROOT, stored_glue
 
 PAGE = "draw_a_digit.html"
@@ -95,11 +95,6 @@ def visit(browser, site):
     REPORT.write_text(json.dumps(report, indent=1) + "\n")
 
 
-def settle(page):
-    """Wait two animation frames: the page updates once per frame."""
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-
-
 def page_results(page):
     """What the page computed: its strokes, its 28 x 28 input, every layer, its prediction and its texts."""
     result = page.evaluate("""() => {
@@ -139,28 +134,6 @@ def check_against_python(keras_layers, result, label, strokes=None):
         f"{label}: the page predicts {result['prediction']}, Keras {expected['probabilities'].argmax()}"
     return {"prediction": result["prediction"], "probability": round(float(result["layers"]["probabilities"].max()), 6),
             "max_input_difference": input_diff, "max_difference_from_keras": diffs}
-
-
-def drawing_area(page):
-    """The canvas' drawing area on the screen, inside its border: {x, y, width, height} (Playwright's box)."""
-    box = page.locator(".draw-canvas").bounding_box()
-    border = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.draw-canvas')).borderTopWidth)")
-    return {"x": box["x"] + border, "y": box["y"] + border, "width": box["width"] - 2 * border,
-            "height": box["height"] - 2 * border}
-
-
-def draw_with_mouse(page, strokes):
-    page.locator(".draw-clear").click()
-    page.locator(".draw-canvas").scroll_into_view_if_needed()
-    box = drawing_area(page)
-    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
-    for stroke in strokes:
-        page.mouse.move(*at(*stroke[0]))
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(*at(x, y), steps=4)
-        page.mouse.up()
-    settle(page)
 
 
 def assert_recorded(strokes, drawn, label):
@@ -214,7 +187,7 @@ def test_the_page_colours_values_as_the_chapters_figures_do(visit, name, cmap):
 @pytest.mark.parametrize("digit", sorted(EXAMPLES))
 def test_a_digit_drawn_with_the_mouse_gives_keras_activations(visit, keras_layers, digit):
     visit.page.evaluate("window.cnnTestedDraw.updateMs = []")
-    draw_with_mouse(visit.page, EXAMPLES[digit])
+    draw_strokes(visit.page, EXAMPLES[digit])
     result = page_results(visit.page)
     assert_recorded(result["strokes"], EXAMPLES[digit], f"a drawn {digit}")
     report["drawings"][f"{digit} (mouse)"] = check_against_python(keras_layers, result, f"a drawn {digit}")
@@ -236,7 +209,7 @@ def test_an_example_button_draws_the_stored_strokes(visit, keras_layers, digit):
 
 
 def test_something_that_is_no_digit_gives_keras_activations_too(visit, keras_layers):
-    draw_with_mouse(visit.page, SCRIBBLE)
+    draw_strokes(visit.page, SCRIBBLE)
     result = page_results(visit.page)
     report["drawings"]["X (mouse)"] = check_against_python(keras_layers, result, "an X")
 
@@ -421,7 +394,7 @@ def test_the_page_needs_no_other_server_and_logs_no_error(visit):
 
 
 def test_clear_empties_the_drawing_and_the_results(visit):
-    draw_with_mouse(visit.page, EXAMPLES["7"])
+    draw_strokes(visit.page, EXAMPLES["7"])
     visit.page.locator(".draw-clear").click()
     settle(visit.page)
     result = page_results(visit.page)
@@ -524,7 +497,7 @@ def test_noisy_canvas_read_back_changes_nothing(browser, site, keras_layers):
             result = page_results(page)
             report["drawings"][f"{digit} (button, noisy read-back)"] = check_against_python(
                 keras_layers, result, f"the example {digit}, canvas read-back noisy", EXAMPLES[digit])
-            draw_with_mouse(page, EXAMPLES[digit])
+            draw_strokes(page, EXAMPLES[digit])
             report["drawings"][f"{digit} (mouse, noisy read-back)"] = check_against_python(
                 keras_layers, page_results(page), f"a drawn {digit}, canvas read-back noisy")
         assert problems == [], "\n".join(problems)
@@ -542,7 +515,7 @@ def test_a_high_dpi_screen_gets_a_sharp_canvas_and_the_same_input(browser, site,
         settle(page)
         report["drawings"]["2 (button, density 2)"] = check_against_python(
             keras_layers, page_results(page), "the example 2 at twice the density", EXAMPLES["2"])
-        draw_with_mouse(page, EXAMPLES["2"])
+        draw_strokes(page, EXAMPLES["2"])
         result = page_results(page)
         assert_recorded(result["strokes"], EXAMPLES["2"], "a 2 drawn at twice the density")
         report["drawings"]["2 (mouse, density 2)"] = check_against_python(keras_layers, result,

@@ -133,3 +133,33 @@ def set_scheme(page, scheme):
     page.emulate_media(color_scheme=scheme)
     page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme, timeout=5000)
     page.wait_for_function(TRANSITIONS_DONE, timeout=5000)
+
+
+# ---- the page "Draw a digit": shared by tests/test_draw_page.py and bench/draw_update.py ----
+
+def settle(page):
+    """Wait two animation frames (the draw page updates once per frame)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def drawing_area(page):
+    """The canvas' drawing area on the screen, inside its border: {x, y, width, height} (Playwright's box)."""
+    box = page.locator(".draw-canvas").bounding_box()
+    border = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.draw-canvas')).borderTopWidth)")
+    return {"x": box["x"] + border, "y": box["y"] + border, "width": box["width"] - 2 * border,
+            "height": box["height"] - 2 * border}
+
+
+def draw_strokes(page, strokes):
+    """On the page "Draw a digit": Clear, then draw strokes (points in [0, 1]) with the mouse, 4 moves a segment."""
+    page.locator(".draw-clear").click()
+    page.locator(".draw-canvas").scroll_into_view_if_needed()
+    box = drawing_area(page)
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    for stroke in strokes:
+        page.mouse.move(*at(*stroke[0]))
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(*at(x, y), steps=4)
+        page.mouse.up()
+    settle(page)
