@@ -1,20 +1,23 @@
 """Fixes for the book's HTML that the browser test (tests/test_browser.py) found.
 
-1. Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, so every page declared
-   `const THEBE_JS_URL` twice and browsers reported "Identifier 'THEBE_JS_URL' has already been declared".
-   `drop_duplicate_scripts` drops exact duplicates from each page's script list.
-2. axe-core (the accessibility audit in the browser test) found serious and critical violations in what the
-   theme and docutils write; `accessible_html` mends each in the written pages (see its comments).
+1. Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, so every page
+   declared `const THEBE_JS_URL` twice and browsers reported "Identifier 'THEBE_JS_URL' has already
+   been declared". `drop_duplicate_scripts` drops exact duplicates from each page's script list.
+2. axe-core (the accessibility audit in the browser test) found serious and critical
+   violations in what the theme and docutils write; `accessible_html` mends each in the
+   written pages (see its comments).
 """
+
 import re
 from pathlib import Path
 
 
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
-    """Keep the first of any scripts with the same file name and attributes (inline body included)."""
+    """Keep the first of any scripts with equal file name and attributes (inline body included)."""
     seen, unique = set(), []
     for script in context.get("script_files", []):
-        name = getattr(script, "filename", str(script)) or ""  # inline scripts: "" from one source, None from another
+        # inline scripts: "" from one source, None from another
+        name = getattr(script, "filename", str(script)) or ""
         key = (name, tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
@@ -22,18 +25,24 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
-# The pydata theme's search field shows "Search" and its shortcut "Ctrl+K" but names itself only "Search"
-# (axe: label-content-name-mismatch, serious): without the aria-label its name is its visible text, and the
-# shortcut is announced the standard way.
-SEARCH_FIELD = re.compile(r'(<button class="btn search-button-field search-button__button[^"]*"[^>]*?) aria-label="Search"')
-# The colour-mode button's three icons carry titles ("Light", "Dark", "System Settings") that do not match its
-# name, "Color mode" (the same rule): the icons are decoration, hidden from assistive technology.
+# The pydata theme's search field shows "Search" and its shortcut "Ctrl+K" but names itself only
+# "Search" (axe: label-content-name-mismatch, serious): without the aria-label its name is its
+# visible text, and the shortcut is announced the standard way.
+SEARCH_FIELD = re.compile(
+    r'(<button class="btn search-button-field search-button__button[^"]*"[^>]*?) '
+    r'aria-label="Search"'
+)
+# The colour-mode button's three icons carry titles ("Light", "Dark", "System Settings") that do
+# not match its name, "Color mode" (the same rule): the icons are decoration, hidden from assistive
+# technology.
 MODE_ICON = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)(\s*title="[^"]*")?>')
-# docutils marks bibliography entries with the deprecated role doc-biblioentry inside a role="list" container, so
-# the list had no valid items (axe: aria-required-children, critical): the items become list items.
+# docutils marks bibliography entries with the deprecated role doc-biblioentry inside a role="list"
+# container, so the list had no valid items (axe: aria-required-children, critical): the items
+# become list items.
 BIBLIO_ENTRY = 'role="doc-biblioentry"'
-# The primary sidebar (the book's title and its table of contents) sat outside every landmark, so a screen
-# reader's landmark list skipped the title (axe: region, moderate): the sidebar becomes a navigation landmark.
+# The primary sidebar (the book's title and its table of contents) sat outside every landmark, so a
+# screen reader's landmark list skipped the title (axe: region, moderate): the sidebar becomes a
+# navigation landmark.
 PRIMARY_SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 
 
@@ -41,7 +50,9 @@ def accessible_html(html):
     """The page's HTML with the fixes above applied."""
     html = SEARCH_FIELD.sub(r'\1 aria-keyshortcuts="Control+K"', html)
     html = MODE_ICON.sub(r'\1 aria-hidden="true">', html)
-    html = html.replace(PRIMARY_SIDEBAR, PRIMARY_SIDEBAR[:-1] + ' role="navigation" aria-label="The book">')
+    html = html.replace(
+        PRIMARY_SIDEBAR, PRIMARY_SIDEBAR[:-1] + ' role="navigation" aria-label="The book">'
+    )
     return html.replace(BIBLIO_ENTRY, 'role="listitem"')
 
 

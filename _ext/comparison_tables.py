@@ -1,10 +1,12 @@
-"""Tables for the page "How this book is tested", made from the committed notebooks when the book is built, so
-that no count or tolerance on that page is typed by hand:
+"""Tables for the page "How this book is tested", made from the committed notebooks.
 
-- ``{comparison-counts}``: per chapter, how many code cells and figures the tests compare exactly, within a
-  tolerance and not at all, on the recording CPU and on any other;
+Made when the book is built, so that no count or tolerance on that page is typed by hand:
+
+- ``{comparison-counts}``: per chapter, how many code cells and figures the tests compare exactly,
+  within a tolerance and not at all, on the recording CPU and on any other;
 - ``{tolerance-table}``: every tolerance a cell declares, with its reason.
 """
+
 import json
 from pathlib import Path
 
@@ -27,8 +29,14 @@ def notebooks():
             path = ROOT / (chapter["file"] + ".ipynb")
             if path.exists():
                 nb = json.loads(path.read_text())
-                title = next(("".join(c["source"]).splitlines()[0].lstrip("# ") for c in nb["cells"]
-                              if c["cell_type"] == "markdown"), path.stem)
+                title = next(
+                    (
+                        "".join(c["source"]).splitlines()[0].lstrip("# ")
+                        for c in nb["cells"]
+                        if c["cell_type"] == "markdown"
+                    ),
+                    path.stem,
+                )
                 found.append((title, path, [c for c in nb["cells"] if c["cell_type"] == "code"]))
     return found
 
@@ -76,8 +84,15 @@ class ComparisonCounts(SphinxDirective):
                     chosen = [c for c in cells if way(c, foreign) == kind]
                     counts.append(f"{len(chosen)} / {sum(map(figures, chosen))}")
             rows.append([title] + counts)
-        header = ["Chapter", "code cells", "recording CPU: exactly", "recording CPU: not at all",
-                  "other CPU: exactly", "other CPU: within tolerance", "other CPU: not at all"]
+        header = [
+            "Chapter",
+            "code cells",
+            "recording CPU: exactly",
+            "recording CPU: not at all",
+            "other CPU: exactly",
+            "other CPU: within tolerance",
+            "other CPU: not at all",
+        ]
         return [table(header, rows, [30, 8, 12, 12, 12, 12, 12])]
 
 
@@ -93,8 +108,20 @@ class ToleranceTable(SphinxDirective):
                     declared = "not compared: " + tolerance["not_compared"]
                 else:
                     declared = ", ".join(f"{key} {value}" for key, value in tolerance.items())
-                rows.append([f"{path.stem[:2]}, cell {k}", declared, cell["metadata"].get("nbval_reason", "")])
-        return [table(["Chapter, code cell", "Tolerance", "Why the output depends on the CPU"], rows, [12, 30, 58])]
+                rows.append(
+                    [
+                        f"{path.stem[:2]}, cell {k}",
+                        declared,
+                        cell["metadata"].get("nbval_reason", ""),
+                    ]
+                )
+        return [
+            table(
+                ["Chapter, code cell", "Tolerance", "Why the output depends on the CPU"],
+                rows,
+                [12, 30, 58],
+            )
+        ]
 
 
 def setup(app):

@@ -1,4 +1,4 @@
-"""Shared set-up of the tests: TensorFlow's threads pinned, and the built book in a real browser."""
+"""Shared test set-up: TensorFlow's threads pinned, and the built book in a real browser."""
 
 import pytest
 
@@ -10,18 +10,24 @@ repro.make_reproducible(0)
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The book built from this checkout (HTML, warnings as errors), served on 127.0.0.1: yields its base URL.
-    Where BOOK_HTML names a build of this checkout (.ci/run builds it once, before the tests), that one is served."""
+    """The book built from this checkout (HTML, warnings as errors), served on 127.0.0.1.
+
+    Yields its base URL. Where BOOK_HTML names a build of this checkout (.ci/run builds it once,
+    before the tests), that one is served."""
     from tools import browser
 
-    html = browser.prebuilt("BOOK_HTML", "index.html") or browser.build_book(tmp_path_factory.mktemp("book"))
+    html = browser.prebuilt("BOOK_HTML", "index.html") or browser.build_book(
+        tmp_path_factory.mktemp("book")
+    )
     with browser.serve(html) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium (Debian's, driven by Playwright), or a skip that says why; a failure with REQUIRE_BROWSER=1."""
+    """Headless Chromium (Debian's, driven by Playwright), or a skip that says why.
+
+    With REQUIRE_BROWSER=1, a failure instead of the skip."""
     from tools.browser import chromium, required
 
     try:
@@ -30,7 +36,10 @@ def browser():
         sync_playwright, reason = None, "playwright is not installed (see requirements.txt)"
     binary = chromium()
     if binary is None:
-        reason = "no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM"
+        reason = (
+            "no Chromium found: install Debian's chromium (apt-get install chromium) "
+            "or set CHROMIUM"
+        )
     if sync_playwright is None or binary is None:
         if required("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the browser tests may not be skipped)")
@@ -48,8 +57,12 @@ def axe_script():
 
     script = AXE_DIR / "axe.min.js"
     if not script.is_file():
-        reason = f"no axe-core at {AXE_DIR}: npm install axe-core@4.14.1 (see .ci/run), or set AXE_DIR"
+        reason = (
+            f"no axe-core at {AXE_DIR}: npm install axe-core@4.14.1 (see .ci/run), or set AXE_DIR"
+        )
         if required("REQUIRE_BROWSER"):
-            pytest.fail(reason + " (REQUIRE_BROWSER is set: the accessibility audit may not be skipped)")
+            pytest.fail(
+                reason + " (REQUIRE_BROWSER is set: the accessibility audit may not be skipped)"
+            )
         pytest.skip(reason)
     return script

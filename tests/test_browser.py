@@ -1,15 +1,17 @@
 """The built book as a reader meets it: every page opened in headless Chromium.
 
-Needs Chromium (Debian: `apt-get install chromium`; or set CHROMIUM to a browser binary) and is skipped,
-saying so, only when there is none (with REQUIRE_BROWSER=1, as in CI, it fails instead). MathJax normally comes
-from its CDN; offline, set MATHJAX_DIR to a local copy (`npm install mathjax@3.2.2`, then .../node_modules/mathjax)
-and the test serves the CDN's URLs from it, as the network would. Full-page screenshots land in _build/screenshots/.
+Needs Chromium (Debian: `apt-get install chromium`; or set CHROMIUM to a browser binary) and is
+skipped, saying so, only when there is none (with REQUIRE_BROWSER=1, as in CI, it fails instead).
+MathJax normally comes from its CDN; offline, set MATHJAX_DIR to a local copy
+(`npm install mathjax@3.2.2`, then .../node_modules/mathjax) and the test serves the CDN's URLs
+from it, as the network would. Full-page screenshots land in _build/screenshots/.
 
-Accessibility: axe-core (`npm install axe-core@4.14.1`; AXE_DIR names its folder, by default .ci/cache's copy)
-audits every page in light and in dark mode and fails on any serious or critical violation; each page's full list
-of violations lands in _build/axe/. The keyboard alone must reach the search field, the launch buttons and the
-exercises' solutions, and open each.
+Accessibility: axe-core (`npm install axe-core@4.14.1`; AXE_DIR names its folder, by default
+.ci/cache's copy) audits every page in light and in dark mode and fails on any serious or critical
+violation; each page's full list of violations lands in _build/axe/. The keyboard alone must reach
+the search field, the launch buttons and the exercises' solutions, and open each.
 """
+
 import json
 import re
 
@@ -37,7 +39,9 @@ NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / p).with_suffix(".ipynb").exists()]
 
 @pytest.fixture(scope="module", params=PAGES)
 def opened(request, browser, site):
-    """One page of the book, opened once (in light mode) for every test about it, its formulas typeset."""
+    """One page of the book, opened once (in light mode) for every test about it.
+
+    Its formulas are typeset."""
     visit = Visit(browser, site + request.param)
     visit.path, visit.untypeset = request.param, visit.wait_for_math()
     yield visit
@@ -47,11 +51,13 @@ def opened(request, browser, site):
 def test_page_reads_cleanly(opened):
     page, path = opened.page, opened.path
     assert opened.untypeset == 0, f"{opened.untypeset} formulas were not typeset by MathJax"
-    images = page.evaluate("""[...document.images].map(i => ({src: i.currentSrc || i.src, alt: i.alt,
+    images = page.evaluate("""[...document.images].map(i => ({src: i.currentSrc || i.src,
+                                                              alt: i.alt,
                                                               width: i.naturalWidth}))""")
     assert not [i["src"] for i in images if i["width"] == 0], "images that did not load"
     assert not [i["src"] for i in images if not i["alt"].strip()], "images without alt text"
-    if path in NOTEBOOK_PAGES:  # a chapter: its code, its outputs, and the buttons that run it elsewhere
+    # a chapter: its code, its outputs, and the buttons that run it elsewhere
+    if path in NOTEBOOK_PAGES:
         assert page.locator(".cell_input").count() > 0 and page.locator(".cell_output").count() > 0
         links = page.evaluate("[...document.querySelectorAll('a')].map(a => a.href)")
         notebook = path.removesuffix(".html") + ".ipynb"
@@ -59,7 +65,10 @@ def test_page_reads_cleanly(opened):
         assert f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{notebook}" in links
     set_scheme(page, "light")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / (path.replace("/", "_").removesuffix(".html") + ".png")), full_page=True)
+    page.screenshot(
+        path=str(SCREENSHOTS / (path.replace("/", "_").removesuffix(".html") + ".png")),
+        full_page=True,
+    )
     assert opened.problems == [], "\n".join(opened.problems)
 
 
@@ -79,31 +88,44 @@ def test_page_has_no_serious_accessibility_violation(opened, axe_script, scheme)
         page.add_script_tag(path=str(axe_script))
     violations = page.evaluate(AXE_RUN)
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
-    (AXE_REPORTS / f"{opened.path.replace('/', '_').removesuffix('.html')}-{scheme}.json").write_text(
-        json.dumps(violations, indent=1) + "\n")
-    assert opened.problems == [], "\n".join(opened.problems)  # also what the mode switch and the audit logged
+    (
+        AXE_REPORTS / f"{opened.path.replace('/', '_').removesuffix('.html')}-{scheme}.json"
+    ).write_text(json.dumps(violations, indent=1) + "\n")
+    # also what the mode switch and the audit logged
+    assert opened.problems == [], "\n".join(opened.problems)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, "\n".join(f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}; "
-                                    f"first: {v['nodes'][:3]}" for v in blocking)
+    assert not blocking, "\n".join(
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}; "
+        f"first: {v['nodes'][:3]}"
+        for v in blocking
+    )
 
 
 def tab_to(page, selector, limit=1000):
-    """Press Tab until the focused element matches the CSS selector; return how many presses it took."""
+    """Press Tab until the focused element matches the CSS selector.
+
+    Returns how many presses it took."""
     for presses in range(1, limit + 1):
         page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "s => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return presses
     raise AssertionError(f"{limit} presses of Tab never reached {selector}")
 
 
-EXERCISE_PAGE = "chapters/04_mnist_cnn.html"  # a chapter with exercises, solutions and launch buttons
+EXERCISE_PAGE = (
+    "chapters/04_mnist_cnn.html"  # a chapter with exercises, solutions and launch buttons
+)
 
 
 def test_the_keyboard_opens_the_search(browser, site):
     page = Visit(browser, site + EXERCISE_PAGE).page
     tab_to(page, ".search-button-field")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.matches('input[name=q]')", timeout=5000)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.matches('input[name=q]')", timeout=5000
+    )
     page.keyboard.type("pooling")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search.html?q=pooling*")
@@ -119,29 +141,43 @@ def test_the_keyboard_reaches_the_launch_buttons(browser, site):
         page.keyboard.press("ArrowDown")
         reached.append(page.evaluate("document.activeElement.href || ''"))
     notebook = EXERCISE_PAGE.removesuffix(".html") + ".ipynb"
-    assert any(url.startswith("https://mybinder.org/") and notebook in url for url in reached), reached
-    assert any(url.startswith("https://colab.research.google.com/") and notebook in url for url in reached), reached
+    assert any(url.startswith("https://mybinder.org/") and notebook in url for url in reached), (
+        reached
+    )
+    assert any(
+        url.startswith("https://colab.research.google.com/") and notebook in url for url in reached
+    ), reached
     page.close()
 
 
 def test_the_keyboard_opens_every_solution(browser, site):
     page = Visit(browser, site + EXERCISE_PAGE).page
     solutions = page.locator(".solution.dropdown")
-    assert solutions.count() > 0 and page.locator(".solution.dropdown .toggle-button").count() == solutions.count()
+    assert (
+        solutions.count() > 0
+        and page.locator(".solution.dropdown .toggle-button").count() == solutions.count()
+    )
     for k in range(solutions.count()):
         tab_to(page, ".solution.dropdown .toggle-button")
         solution = page.locator(".solution.dropdown").nth(k)
-        assert page.evaluate("e => e.contains(document.activeElement)", solution.element_handle()), \
-            f"Tab skipped solution {k + 1}"
-        assert not solution.locator(".admonition-title ~ *").first.is_visible(), f"solution {k + 1} is open already"
+        assert page.evaluate(
+            "e => e.contains(document.activeElement)", solution.element_handle()
+        ), f"Tab skipped solution {k + 1}"
+        assert not solution.locator(".admonition-title ~ *").first.is_visible(), (
+            f"solution {k + 1} is open already"
+        )
         page.keyboard.press("Enter")
         solution.locator(".admonition-title ~ *").first.wait_for(state="visible", timeout=5000)
     page.close()
 
 
-@pytest.mark.parametrize("value, on", [("1", True), ("yes", True), ("0", False), ("false", False), ("", False),
-                                       (None, False)])
-def test_require_browser_is_on_only_when_set_to_something_other_than_0_or_false(monkeypatch, value, on):
+@pytest.mark.parametrize(
+    "value, on",
+    [("1", True), ("yes", True), ("0", False), ("false", False), ("", False), (None, False)],
+)
+def test_require_browser_is_on_only_when_set_to_something_other_than_0_or_false(
+    monkeypatch, value, on
+):
     if value is None:
         monkeypatch.delenv("REQUIRE_BROWSER", raising=False)
     else:
@@ -150,7 +186,9 @@ def test_require_browser_is_on_only_when_set_to_something_other_than_0_or_false(
 
 
 def test_a_prebuilt_book_is_used_only_where_it_exists(monkeypatch, tmp_path):
-    """BOOK_HTML and BOOK_PDF (.ci/run builds the book once): unset builds anew; a wrong name fails, never skips."""
+    """BOOK_HTML and BOOK_PDF (.ci/run builds the book once): unset builds anew.
+
+    A wrong name fails, never skips."""
     monkeypatch.delenv("BOOK_HTML", raising=False)
     assert prebuilt("BOOK_HTML", "index.html") is None
     monkeypatch.setenv("BOOK_HTML", str(tmp_path))

@@ -1,4 +1,7 @@
-"""utils.cache: a trained model is found again by everything that decides its weights, and by nothing else."""
+"""utils.cache: a trained model is found again by exactly what decides its weights.
+
+That is, by everything that decides its weights, and by nothing else."""
+
 import functools
 import importlib.util
 import json
@@ -18,7 +21,9 @@ import tensorflow as tf
 from tools.notebooks import ROOT
 from utils import cache, machine, training
 
-CALLS = []  # every fit() while a test's `folder` is in use, so that tests can tell a miss (training) from a hit
+# every fit() while a test's `folder` is in use, so that tests can tell a miss (training) from a
+# hit
+CALLS = []
 
 
 def tiny_training(x, y, epochs=1, seed=0):
@@ -33,12 +38,16 @@ def tiny_training(x, y, epochs=1, seed=0):
 @pytest.fixture
 def data():
     rng = np.random.default_rng(0)
-    return rng.normal(size=(32, 4)).astype("float32"), np.eye(3, dtype="float32")[rng.integers(0, 3, 32)]
+    return rng.normal(size=(32, 4)).astype("float32"), np.eye(3, dtype="float32")[
+        rng.integers(0, 3, 32)
+    ]
 
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
-    """An empty cache folder of this test's own; every training (a call of Model.fit) is counted in CALLS."""
+    """An empty cache folder of this test's own.
+
+    Every training (a call of Model.fit) is counted in CALLS."""
     monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
     CALLS.clear()
     fit = keras.Model.fit
@@ -55,9 +64,13 @@ def weights_equal(a, b):
     return all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
 
 
-# --- where the cache lives -------------------------------------------------------------------------
+# --- where the cache lives
+# -------------------------------------------------------------------------
 
-def test_the_environment_variable_names_the_folder_and_off_turns_the_cache_off(monkeypatch, tmp_path):
+
+def test_the_environment_variable_names_the_folder_and_off_turns_the_cache_off(
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv(cache.ENV, str(tmp_path))
     assert cache.cache_dir() == tmp_path
     monkeypatch.setenv(cache.ENV, "off")
@@ -73,20 +86,28 @@ def test_by_default_the_cache_lives_in_the_users_cache_folder(monkeypatch, tmp_p
 
 
 def test_the_test_suite_uses_a_fresh_cache_of_its_own(request):
-    # set by the root conftest.py for this run, before any notebook kernel starts: entries of earlier runs are never seen
+    # set by the root conftest.py for this run, before any notebook kernel starts: entries of
+    # earlier runs are never seen
     if request.config.getoption("--reuse-models"):
-        pytest.skip("pytest --reuse-models: utils.cache's own folder, kept across runs (a warm run)")
+        pytest.skip(
+            "pytest --reuse-models: utils.cache's own folder, kept across runs (a warm run)"
+        )
     folder = cache.cache_dir()
     assert folder is not None and folder.name.startswith("cnn-tested-cache-"), folder
     assert folder.parent == cache.Path(tempfile.gettempdir()), folder
 
 
-# --- the key ---------------------------------------------------------------------------------------
+# --- the key
+# ---------------------------------------------------------------------------------------
+
 
 def test_the_key_is_the_same_for_positional_and_keyword_arguments_and_defaults(data):
     x, y = data
-    assert cache.key(tiny_training, x, y) == cache.key(tiny_training, x=x, y=y, epochs=1) == \
-        cache.key(tiny_training, x.copy(), y, 1, 0)
+    assert (
+        cache.key(tiny_training, x, y)
+        == cache.key(tiny_training, x=x, y=y, epochs=1)
+        == cache.key(tiny_training, x.copy(), y, 1, 0)
+    )
 
 
 def test_the_key_changes_with_every_thing_that_decides_the_weights(data, monkeypatch):
@@ -109,10 +130,21 @@ def test_the_key_changes_with_every_thing_that_decides_the_weights(data, monkeyp
     assert cache.key(tiny_training, x, y) == base
 
 
-@pytest.mark.parametrize("setting", ["TF_ENABLE_ONEDNN_OPTS=0", "ONEDNN_MAX_CPU_ISA=AVX2", "DNNL_MAX_CPU_ISA=AVX2",
-                                     "TF_XLA_FLAGS=--tf_xla_auto_jit=2", "OPENBLAS_CORETYPE=Sandybridge",
-                                     "NPY_DISABLE_CPU_FEATURES=AVX512F", "OMP_NUM_THREADS=1"])
-def test_the_key_changes_with_an_environment_setting_that_chooses_other_kernels(data, monkeypatch, setting):
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "TF_ENABLE_ONEDNN_OPTS=0",
+        "ONEDNN_MAX_CPU_ISA=AVX2",
+        "DNNL_MAX_CPU_ISA=AVX2",
+        "TF_XLA_FLAGS=--tf_xla_auto_jit=2",
+        "OPENBLAS_CORETYPE=Sandybridge",
+        "NPY_DISABLE_CPU_FEATURES=AVX512F",
+        "OMP_NUM_THREADS=1",
+    ],
+)
+def test_the_key_changes_with_an_environment_setting_that_chooses_other_kernels(
+    data, monkeypatch, setting
+):
     name, value = setting.split("=", 1)
     monkeypatch.delenv(name, raising=False)
     base = cache.key(tiny_training, *data)
@@ -122,10 +154,12 @@ def test_the_key_changes_with_an_environment_setting_that_chooses_other_kernels(
 
 def test_the_key_changes_with_keras_float_type_dtype_policy_image_layout_xla_and_threads(data):
     base = cache.key(tiny_training, *data)
-    changes = [(keras.config.set_floatx, keras.config.floatx, "float64"),
-               (keras.config.set_dtype_policy, lambda: keras.config.dtype_policy().name, "mixed_float16"),
-               (keras.config.set_image_data_format, keras.config.image_data_format, "channels_first"),
-               (tf.config.optimizer.set_jit, tf.config.optimizer.get_jit, "autoclustering")]
+    changes = [
+        (keras.config.set_floatx, keras.config.floatx, "float64"),
+        (keras.config.set_dtype_policy, lambda: keras.config.dtype_policy().name, "mixed_float16"),
+        (keras.config.set_image_data_format, keras.config.image_data_format, "channels_first"),
+        (tf.config.optimizer.set_jit, tf.config.optimizer.get_jit, "autoclustering"),
+    ]
     for change, current, other in changes:
         before = current()
         try:
@@ -134,14 +168,16 @@ def test_the_key_changes_with_keras_float_type_dtype_policy_image_layout_xla_and
         finally:
             change(before)
         assert cache.key(tiny_training, *data) == base, f"{change.__name__} was not restored"
-    # thread counts cannot change once TensorFlow runs: what TensorFlow reports is what the key reads
+    # thread counts cannot change once TensorFlow runs: what TensorFlow reports is what the key
+    # reads
     for getter in ("get_inter_op_parallelism_threads", "get_intra_op_parallelism_threads"):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(tf.config.threading, getter, lambda: 7)
             assert cache.key(tiny_training, *data) != base, getter
 
 
-# --- training functions defined outside utils (a notebook's) ---------------------------------------
+# --- training functions defined outside utils (a notebook's)
+# ---------------------------------------
 
 NOTEBOOK_CELL = """
 import keras
@@ -177,7 +213,9 @@ THRESHOLD = 0.0
 
 @pytest.fixture
 def notebook(tmp_path):
-    """A module standing for a notebook's namespace: its functions read its globals, as a notebook's do."""
+    """A module standing for a notebook's namespace.
+
+    Its functions read its globals, as a notebook's do."""
     path = tmp_path / "a_notebook.py"
     path.write_text(NOTEBOOK_CELL)
     spec = importlib.util.spec_from_file_location("a_notebook", path)
@@ -186,7 +224,9 @@ def notebook(tmp_path):
     return module
 
 
-def test_a_training_defined_in_a_notebook_gets_a_new_key_when_a_global_it_reads_changes(notebook, data):
+def test_a_training_defined_in_a_notebook_gets_a_new_key_when_a_global_it_reads_changes(
+    notebook, data
+):
     base = cache.key(notebook.train, *data)
     notebook.BATCH_SIZE = 16  # read by train itself
     assert cache.key(notebook.train, *data) != base
@@ -203,43 +243,76 @@ def test_what_a_helper_closure_or_comprehension_reads_is_part_of_the_key(noteboo
     base = cache.key(notebook.train_comprehension, *data)
     notebook.THRESHOLD = 1.0  # read only inside the comprehension
     assert cache.key(notebook.train_comprehension, *data) != base
-    assert cache.key(notebook.train_closure(1.0), *data) != cache.key(notebook.train_closure(2.0), *data)
-    assert cache.key(notebook.train_closure(2.0), *data) == cache.key(notebook.train_closure(2.0), *data)
+    assert cache.key(notebook.train_closure(1.0), *data) != cache.key(
+        notebook.train_closure(2.0), *data
+    )
+    assert cache.key(notebook.train_closure(2.0), *data) == cache.key(
+        notebook.train_closure(2.0), *data
+    )
     closure = cache.key(notebook.train_closure(1.0), *data)
     notebook.BATCH_SIZE = 16  # read by train, which the closure calls
     assert cache.key(notebook.train_closure(1.0), *data) != closure
 
 
-def test_two_lambdas_on_one_line_get_two_keys_and_a_function_keeps_its_key_in_another_process(data, tmp_path):
-    first, second = lambda x, y: tiny_training(x, y), lambda x, y: tiny_training(x, y, epochs=2)  # noqa: E731
+def test_two_lambdas_on_one_line_get_two_keys_and_a_function_keeps_its_key_in_another_process(
+    data, tmp_path
+):
+    # noqa: E731
+    first, second = lambda x, y: tiny_training(x, y), lambda x, y: tiny_training(x, y, epochs=2)
     assert cache.key(first, *data) != cache.key(second, *data)
     np.save(tmp_path / "x.npy", data[0])
     np.save(tmp_path / "y.npy", data[1])
-    script = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1])\n"
-              "from utils import cache; from tests.test_cache import tiny_training\n"
-              "nested = lambda x, y: [tiny_training(x, y) for _ in range(1)][0]\n"
-              "print(cache.key(nested, np.load(sys.argv[2]), np.load(sys.argv[3])))\n")
-    keys = {subprocess.run([sys.executable, "-c", script, str(ROOT), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
-                           capture_output=True, text=True, cwd=ROOT, check=True).stdout for _ in range(2)}
+    script = (
+        "import sys, numpy as np; sys.path.insert(0, sys.argv[1])\n"
+        "from utils import cache; from tests.test_cache import tiny_training\n"
+        "nested = lambda x, y: [tiny_training(x, y) for _ in range(1)][0]\n"
+        "print(cache.key(nested, np.load(sys.argv[2]), np.load(sys.argv[3])))\n"
+    )
+    keys = {
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(ROOT),
+                str(tmp_path / "x.npy"),
+                str(tmp_path / "y.npy"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout
+        for _ in range(2)
+    }
     assert len(keys) == 1, keys  # nothing in the key depends on where the process put its objects
 
 
 def test_a_training_that_reads_what_the_key_cannot_describe_is_refused_by_name(notebook, data):
     notebook.BATCH_SIZE = object()
-    with pytest.raises(TypeError, match=r"a_notebook.train reads `BATCH_SIZE`, a object, which the cache key cannot"):
+    with pytest.raises(
+        TypeError,
+        match=r"a_notebook.train reads `BATCH_SIZE`, a object, which the cache key cannot",
+    ):
         cache.key(notebook.train, *data)
 
 
-def test_a_partial_is_keyed_like_the_call_it_stands_for_and_a_callable_object_is_refused(notebook, data):
+def test_a_partial_is_keyed_like_the_call_it_stands_for_and_a_callable_object_is_refused(
+    notebook, data
+):
     x, y = data
-    assert cache.key(functools.partial(tiny_training, x, epochs=2), y) == cache.key(tiny_training, x, y, epochs=2)
+    assert cache.key(functools.partial(tiny_training, x, epochs=2), y) == cache.key(
+        tiny_training, x, y, epochs=2
+    )
     assert cache.key(functools.partial(notebook.train, y=y), x) == cache.key(notebook.train, x, y)
 
     class Trainer:
         def __call__(self, x, y):
             return tiny_training(x, y)
 
-    with pytest.raises(TypeError, match="`train` must be a function .* got a callable object of type Trainer"):
+    with pytest.raises(
+        TypeError, match="`train` must be a function .* got a callable object of type Trainer"
+    ):
         cache.key(Trainer(), x, y)
     with pytest.raises(TypeError, match="`train` must be a function"):
         cache.key(print, x, y)
@@ -264,18 +337,27 @@ def test_an_argument_that_cannot_be_keyed_is_refused_by_name(data):
 
 
 def test_the_source_in_the_key_is_the_source_as_it_was_when_utils_was_imported(tmp_path):
-    """An edit of utils/ after the import must not give a model of the old code the new code's key."""
-    shutil.copytree(ROOT / "utils", tmp_path / "utils", ignore=shutil.ignore_patterns("__pycache__"))
-    script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);\n"
-              "import utils; before = utils.source_digest()\n"
-              "Path(sys.argv[1], 'utils', 'models.py').write_text('# edited\\n', 'utf-8')\n"
-              "from utils import cache\n"
-              "assert cache.IMPORTED_SOURCE == before != cache.source_digest(), 'the key follows the edit'\n")
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+    """Editing utils/ after the import must not give a model of the old code the new code's key."""
+    shutil.copytree(
+        ROOT / "utils", tmp_path / "utils", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);\n"
+        "import utils; before = utils.source_digest()\n"
+        "Path(sys.argv[1], 'utils', 'models.py').write_text('# edited\\n', 'utf-8')\n"
+        "from utils import cache\n"
+        "assert cache.IMPORTED_SOURCE == before != cache.source_digest(), 'the key follows the "
+        "edit'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
-# --- hits and misses -------------------------------------------------------------------------------
+# --- hits and misses
+# -------------------------------------------------------------------------------
+
 
 def test_a_miss_trains_and_stores_a_hit_loads_the_same_model_and_history(data, folder):
     x, y = data
@@ -290,18 +372,27 @@ def test_a_miss_trains_and_stores_a_hit_loads_the_same_model_and_history(data, f
     assert len(CALLS) == 2  # another recipe: trained
 
 
-def test_the_book_model_is_the_same_after_a_miss_a_hit_and_with_the_cache_off_and_so_is_what_runs_next(
-        folder, monkeypatch):
+def test_book_model_is_the_same_after_a_miss_a_hit_and_cache_off_and_so_is_what_runs_next(
+    folder, monkeypatch
+):
     rng = np.random.default_rng(1)
     x = rng.random((256, 28, 28, 1), dtype="float32")
     y = np.eye(10, dtype="float32")[rng.integers(0, 10, 256)]
 
     def run():
-        keras.layers.Dense(2)  # a name used before: the names that come after must not depend on it
-        model, history = cache.trained(training.train_mnist_cnn, x, y, epochs=1, validation_data=(x[:64], y[:64]))
-        # everything random that a notebook might draw next
-        draws = [random.random(), np.random.random(), float(tf.random.uniform(())),
-                 float(keras.random.uniform(())), keras.layers.Dense(2).name]  # numbers and the next layer's name
+        # a name used before: the names that come after must not depend on it
+        keras.layers.Dense(2)
+        model, history = cache.trained(
+            training.train_mnist_cnn, x, y, epochs=1, validation_data=(x[:64], y[:64])
+        )
+        # everything random that a notebook might draw next: numbers and the next layer's name
+        draws = [
+            random.random(),
+            np.random.random(),
+            float(tf.random.uniform(())),
+            float(keras.random.uniform(())),
+            keras.layers.Dense(2).name,
+        ]
         layer = keras.layers.Dense(2)
         layer.build((None, 3))
         draws.append(layer.kernel.numpy())
@@ -313,9 +404,17 @@ def test_the_book_model_is_the_same_after_a_miss_a_hit_and_with_the_cache_off_an
     monkeypatch.setenv(cache.ENV, "off")
     off, history_off, draws_off = run()
     assert len(CALLS) == 2  # the hit did not train, the run with the cache off did
-    assert history_hit == history_off == history and set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert [layer.name for layer in hit.layers] == [layer.name for layer in off.layers] == \
-        [layer.name for layer in missed.layers]
+    assert history_hit == history_off == history and set(history) == {
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+    }
+    assert (
+        [layer.name for layer in hit.layers]
+        == [layer.name for layer in off.layers]
+        == [layer.name for layer in missed.layers]
+    )
     assert np.array_equal(hit.predict(x, verbose=0), missed.predict(x, verbose=0))
     assert np.array_equal(off.predict(x, verbose=0), missed.predict(x, verbose=0))
     for a, b, c in zip(draws, draws_hit, draws_off):
@@ -329,7 +428,9 @@ def test_with_the_cache_off_every_call_trains_and_nothing_is_written(data, folde
     assert len(CALLS) == 2 and not folder.exists()
 
 
-# --- damaged entries -------------------------------------------------------------------------------
+# --- damaged entries
+# -------------------------------------------------------------------------------
+
 
 def damage_truncated_model(entry):
     path = entry / cache.MODEL
@@ -344,20 +445,26 @@ def damage_missing_manifest(entry):  # what a training killed half-way through w
     (entry / cache.MANIFEST).unlink()
 
 
-def damage_consistent_but_unreadable_model(entry):  # even a manifest that matches cannot vouch for a bad file
+def damage_consistent_but_unreadable_model(
+    entry,
+):  # even a manifest that matches cannot vouch for a bad file
     (entry / cache.MODEL).write_bytes(b"not a keras file")
     manifest = json.loads((entry / cache.MANIFEST).read_text())
     manifest["sha256"][cache.MODEL] = cache.hashlib.sha256(b"not a keras file").hexdigest()
     (entry / cache.MANIFEST).write_text(json.dumps(manifest))
 
 
-def damage_manifest_without_key(entry):  # a manifest that does not say which training it holds vouches for nothing
+def damage_manifest_without_key(
+    entry,
+):  # a manifest that does not say which training it holds vouches for nothing
     manifest = json.loads((entry / cache.MANIFEST).read_text())
     manifest["key_parts"] = None
     (entry / cache.MANIFEST).write_text(json.dumps(manifest))
 
 
-def damage_symlinked_model(entry):  # a file inside the entry that points elsewhere is never followed
+def damage_symlinked_model(
+    entry,
+):  # a file inside the entry that points elsewhere is never followed
     real = entry.parent.parent / "elsewhere.keras"
     (entry / cache.MODEL).rename(real)
     (entry / cache.MODEL).symlink_to(real)
@@ -368,12 +475,21 @@ def damage_pipe_as_model(entry):  # would block a reader forever
     os.mkfifo(entry / cache.MODEL)
 
 
-@pytest.mark.parametrize("damage", [damage_truncated_model, damage_history, damage_missing_manifest,
-                                    damage_consistent_but_unreadable_model, damage_manifest_without_key,
-                                    damage_symlinked_model, damage_pipe_as_model])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        damage_truncated_model,
+        damage_history,
+        damage_missing_manifest,
+        damage_consistent_but_unreadable_model,
+        damage_manifest_without_key,
+        damage_symlinked_model,
+        damage_pipe_as_model,
+    ],
+)
 def test_a_damaged_or_partial_entry_is_deleted_and_retrained_never_loaded(data, folder, damage):
     model, history = cache.trained(tiny_training, *data, epochs=2)
-    entry, = cache.entries(folder)
+    (entry,) = cache.entries(folder)
     damage(entry)
     with pytest.warns(UserWarning, match="damaged cache entry .* deleted, training again"):
         again, history_again = cache.trained(tiny_training, *data, epochs=2)
@@ -384,7 +500,7 @@ def test_a_damaged_or_partial_entry_is_deleted_and_retrained_never_loaded(data, 
 
 def test_an_entry_that_is_a_symbolic_link_is_removed_not_followed(data, folder, tmp_path):
     cache.trained(tiny_training, *data)
-    entry, = cache.entries(folder)
+    (entry,) = cache.entries(folder)
     elsewhere = tmp_path / "elsewhere"
     entry.rename(elsewhere)
     entry.symlink_to(elsewhere, target_is_directory=True)
@@ -395,31 +511,40 @@ def test_an_entry_that_is_a_symbolic_link_is_removed_not_followed(data, folder, 
 
 def test_the_bytes_loaded_are_the_bytes_verified(data, folder, monkeypatch):
     cache.trained(tiny_training, *data)
-    entry, = cache.entries(folder)
+    (entry,) = cache.entries(folder)
     manifest = json.loads((entry / cache.MANIFEST).read_text())
     loaded = []
     load_model = keras.saving.load_model
 
     def load_and_look(path, **kwargs):
-        (entry / cache.MODEL).write_bytes(b"swapped after the check")  # what another process might do meanwhile
-        loaded.append((Path(path), cache.hashlib.sha256(Path(path).read_bytes()).hexdigest(), kwargs))
+        # what another process might do meanwhile
+        (entry / cache.MODEL).write_bytes(b"swapped after the check")
+        loaded.append(
+            (Path(path), cache.hashlib.sha256(Path(path).read_bytes()).hexdigest(), kwargs)
+        )
         return load_model(path, **kwargs)
 
     monkeypatch.setattr(keras.saving, "load_model", load_and_look)
     assert cache.load(entry) is not None
-    (path, digest, kwargs), = loaded
+    ((path, digest, kwargs),) = loaded
     assert entry not in path.parents and digest == manifest["sha256"][cache.MODEL]
     assert kwargs.get("safe_mode") is True
 
 
-# --- a cache folder that cannot or must not be used -------------------------------------------------
+# --- a cache folder that cannot or must not be used
+# -------------------------------------------------
 
-def test_a_cache_folder_where_nothing_can_be_stored_warns_and_goes_on_with_the_trained_model(data, folder, tmp_path,
-                                                                                          monkeypatch):
+
+def test_a_cache_folder_where_nothing_can_be_stored_warns_and_goes_on_with_the_trained_model(
+    data, folder, tmp_path, monkeypatch
+):
     blocked = tmp_path / "a_file"
     blocked.write_text("not a folder")
-    monkeypatch.setenv(cache.ENV, str(blocked / "cache"))  # cannot be created, whoever runs this (root too)
-    with pytest.warns(UserWarning, match="could not be stored in the cache .* going on with the trained model"):
+    # cannot be created, whoever runs this (root too)
+    monkeypatch.setenv(cache.ENV, str(blocked / "cache"))
+    with pytest.warns(
+        UserWarning, match="could not be stored in the cache .* going on with the trained model"
+    ):
         model, history = cache.trained(tiny_training, *data)
     assert len(CALLS) == 1 and len(history["loss"]) == 1
     assert model.predict(data[0], verbose=0).shape == (32, 3)
@@ -434,18 +559,24 @@ def test_a_full_disk_leaves_no_partial_entry_and_the_chapter_goes_on(data, folde
         return save(self, path, **kwargs)
 
     monkeypatch.setattr(keras.Model, "save", fail_in_the_cache)
-    with pytest.warns(UserWarning, match="No space left on device.*going on with the trained model"):
+    with pytest.warns(
+        UserWarning, match="No space left on device.*going on with the trained model"
+    ):
         model, history = cache.trained(tiny_training, *data)
     assert [path.name for path in folder.iterdir() if not path.name.endswith(".lock")] == []
     with pytest.warns(UserWarning, match="No space left on device"):
-        again, _ = cache.trained(tiny_training, *data)  # nothing stored: trained again, to the same weights
+        # nothing stored: trained again, to the same weights
+        again, _ = cache.trained(tiny_training, *data)
     assert len(CALLS) == 2 and weights_equal(model, again)
 
 
-def test_a_read_only_cache_folder_warns_and_goes_on_with_the_trained_model(data, folder, monkeypatch):
+def test_a_read_only_cache_folder_warns_and_goes_on_with_the_trained_model(
+    data, folder, monkeypatch
+):
     folder.mkdir(mode=0o700)
     os.chmod(folder, 0o500)
-    if os.getuid() == 0:  # root may write anyway: the refusal a read-only folder gives everyone else
+    # root may write anyway: the refusal a read-only folder gives everyone else
+    if os.getuid() == 0:
         mkdtemp = tempfile.mkdtemp
 
         def refuse_in_the_cache(suffix=None, prefix=None, dir=None):
@@ -454,7 +585,9 @@ def test_a_read_only_cache_folder_warns_and_goes_on_with_the_trained_model(data,
             return mkdtemp(suffix, prefix, dir)
 
         monkeypatch.setattr(tempfile, "mkdtemp", refuse_in_the_cache)
-    with pytest.warns(UserWarning, match=r"could not be stored in the cache \(PermissionError.*going on with"):
+    with pytest.warns(
+        UserWarning, match=r"could not be stored in the cache \(PermissionError.*going on with"
+    ):
         model, history = cache.trained(tiny_training, *data)
     assert len(CALLS) == 1 and len(history["loss"]) == 1 and cache.entries(folder) == []
     assert model.predict(data[0], verbose=0).shape == (32, 3)
@@ -463,7 +596,9 @@ def test_a_read_only_cache_folder_warns_and_goes_on_with_the_trained_model(data,
 def test_a_cache_folder_that_others_may_write_to_is_refused_with_a_warning(data, folder):
     folder.mkdir(mode=0o700)
     os.chmod(folder, 0o777)
-    with pytest.warns(UserWarning, match=r"may be written by other users \(mode drwxrwxrwx; `chmod go-w"):
+    with pytest.warns(
+        UserWarning, match=r"may be written by other users \(mode drwxrwxrwx; `chmod go-w"
+    ):
         cache.trained(tiny_training, *data)
     assert len(CALLS) == 1 and list(folder.iterdir()) == []  # trained, nothing stored or loaded
     if hasattr(os, "getuid") and os.getuid() == 0:
@@ -474,10 +609,11 @@ def test_a_cache_folder_that_others_may_write_to_is_refused_with_a_warning(data,
         assert len(CALLS) == 2
 
 
-def test_an_entry_that_cannot_be_read_for_lack_of_permission_is_kept_and_the_chapter_goes_on(data, folder,
-                                                                                             monkeypatch):
+def test_an_entry_that_cannot_be_read_for_lack_of_permission_is_kept_and_the_chapter_goes_on(
+    data, folder, monkeypatch
+):
     cache.trained(tiny_training, *data)
-    entry, = cache.entries(folder)
+    (entry,) = cache.entries(folder)
     read = cache._read_verified
 
     def refuse(path):
@@ -505,15 +641,28 @@ def test_two_processes_asking_for_the_same_training_train_it_once(data, folder, 
     x, y = data
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", y)
-    script = ("import sys, numpy as np, keras; sys.path.insert(0, sys.argv[1])\n"
-              "from utils import cache; from tests.test_cache import tiny_training\n"
-              "calls = []; fit = keras.Model.fit\n"
-              "keras.Model.fit = lambda self, *a, **k: calls.append(1) or fit(self, *a, **k)\n"
-              "cache.trained(tiny_training, np.load(sys.argv[2]), np.load(sys.argv[3]))\n"
-              "print('trained' if calls else 'loaded')\n")
-    command = [sys.executable, "-c", script, str(ROOT), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-            for _ in range(2)]
+    script = (
+        "import sys, numpy as np, keras; sys.path.insert(0, sys.argv[1])\n"
+        "from utils import cache; from tests.test_cache import tiny_training\n"
+        "calls = []; fit = keras.Model.fit\n"
+        "keras.Model.fit = lambda self, *a, **k: calls.append(1) or fit(self, *a, **k)\n"
+        "cache.trained(tiny_training, np.load(sys.argv[2]), np.load(sys.argv[3]))\n"
+        "print('trained' if calls else 'loaded')\n"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        script,
+        str(ROOT),
+        str(tmp_path / "x.npy"),
+        str(tmp_path / "y.npy"),
+    ]
+    runs = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate() for run in runs]
     assert all(run.returncode == 0 for run in runs), [error[-1000:] for _, error in outputs]
     assert sorted(out.strip() for out, _ in outputs) == ["loaded", "trained"]

@@ -1,14 +1,16 @@
 """The page "Draw a digit" (draw_a_digit.md) in real Chromium, checked against Python and Keras.
 
-Stored strokes (_static/draw/examples.json, which the page's example buttons draw too) are drawn on the canvas
-with the mouse, once with real touch events, and by the example buttons. For each drawing the page's own results
-are read back: the stroke points it recorded, the 28 x 28 input it prepared from them, every layer's activations
-and the ten probabilities. The input must equal what utils.transforms makes of the same strokes in Python
-(render_strokes, then mnist_style); every layer must equal Keras' for that input, with the shipped weights, which
-must be chapter 4's (their SHA-256 is the one chapter 4 glued). The same strokes must give the same input whatever
-the screen's pixel density, and with canvas read-back perturbed as privacy-protecting browsers do.
-The page's weight, load time, update times and every comparison land in _build/draw_page_report.json.
+Stored strokes (_static/draw/examples.json, which the page's example buttons draw too) are drawn on
+the canvas with the mouse, once with real touch events, and by the example buttons. For each
+drawing the page's own results are read back: the stroke points it recorded, the 28 x 28 input it
+prepared from them, every layer's activations and the ten probabilities. The input must equal what
+utils.transforms makes of the same strokes in Python (render_strokes, then mnist_style); every
+layer must equal Keras' for that input, with the shipped weights, which must be chapter 4's (their
+SHA-256 is the one chapter 4 glued). The same strokes must give the same input whatever the
+screen's pixel density, and with canvas read-back perturbed as privacy-protecting browsers do. The
+page's weight, load time, update times and every comparison land in _build/draw_page_report.json.
 """
+
 import json
 import statistics
 import time
@@ -22,14 +24,26 @@ from tools.notebooks import ROOT, stored_glue
 
 PAGE = "draw_a_digit.html"
 EXAMPLES = json.loads((ROOT / "_static" / "draw" / "examples.json").read_text())
-RASTER, PEN = 280, 280 * 9 / 112  # the page inks strokes as render_strokes(strokes, size=280, width=22.5)
-INPUT_ATOL = 1e-5  # JavaScript's resize in float64 against TensorFlow's in float32: rounding, about 3e-7 (report)
-# Every layer within 1e-5 of Keras', relative to the layer's largest value where that exceeds 1 (NumPy's allclose
-# also takes rtol=1e-5): the page sums in float64, Keras in float32, and Keras' sums of up to 5,408 products are
-# off by several 1e-6 at logits of 20 to 30 (report: max_difference_from_keras).
+# the page inks strokes as render_strokes(strokes, size=280, width=22.5)
+RASTER, PEN = (
+    280,
+    280 * 9 / 112,
+)
+# JavaScript's resize in float64 against TensorFlow's in float32: rounding, about 3e-7 (report)
+INPUT_ATOL = 1e-5
+# Every layer within 1e-5 of Keras', relative to the layer's largest value where that exceeds 1
+# (NumPy's allclose also takes rtol=1e-5): the page sums in float64, Keras in float32, and Keras'
+# sums of up to 5,408 products are off by several 1e-6 at logits of 20 to 30 (report:
+# max_difference_from_keras).
 LAYER_TOLERANCE = 1e-5
 LAYERS = ("conv", "pooled", "hidden", "logits", "probabilities")
-SHAPES = {"conv": (26, 26, 32), "pooled": (13, 13, 32), "hidden": (128,), "logits": (10,), "probabilities": (10,)}
+SHAPES = {
+    "conv": (26, 26, 32),
+    "pooled": (13, 13, 32),
+    "hidden": (128,),
+    "logits": (10,),
+    "probabilities": (10,),
+}
 REPORT = ROOT / "_build" / "draw_page_report.json"
 report = {"drawings": {}}
 
@@ -41,9 +55,13 @@ def chapter4_glue(name):
 
 def test_the_shipped_weights_are_chapter_4s_trained_model():
     weights, digest, manifest = export_draw_model.read_weights()
-    assert digest == manifest["sha256"], "classic_cnn.bin does not match its manifest: run tools/export_draw_model.py"
-    assert digest == chapter4_glue("weights_sha256"), \
-        "the page ships other weights than chapter 4 trained: refresh chapter 4 (tools/refresh_outputs.py exports them)"
+    assert digest == manifest["sha256"], (
+        "classic_cnn.bin does not match its manifest: run tools/export_draw_model.py"
+    )
+    assert digest == chapter4_glue("weights_sha256"), (
+        "the page ships other weights than chapter 4 trained: refresh chapter 4 "
+        "(tools/refresh_outputs.py exports them)"
+    )
     from utils import numpy_cnn
 
     assert [w.shape for w in weights] == list(numpy_cnn.SHAPES)
@@ -51,7 +69,9 @@ def test_the_shipped_weights_are_chapter_4s_trained_model():
 
 @pytest.fixture(scope="module")
 def keras_layers():
-    """Chapter 4's model with the page's weights, as one function: input (28, 28) -> every layer's output."""
+    """Chapter 4's model with the page's weights, as one function.
+
+    Input (28, 28) -> every layer's output."""
     import keras
 
     from utils import explain, models
@@ -59,13 +79,21 @@ def keras_layers():
     model = models.mnist_cnn()
     model.set_weights(export_draw_model.read_weights()[0])
     conv, pool, _, hidden, _ = model.layers
-    outputs = {name: keras.Model(model.inputs, layer.output) for name, layer in
-               (("conv", conv), ("pooled", pool), ("hidden", hidden), ("probabilities", model.layers[-1]))}
+    outputs = {
+        name: keras.Model(model.inputs, layer.output)
+        for name, layer in (
+            ("conv", conv),
+            ("pooled", pool),
+            ("hidden", hidden),
+            ("probabilities", model.layers[-1]),
+        )
+    }
 
     def layers(image):
         x = np.asarray(image, dtype=np.float32)[None, :, :, None]
         found = {name: np.asarray(f(x, training=False))[0] for name, f in outputs.items()}
-        found["logits"] = np.asarray(explain.class_scores(model, x))[0]  # the last Dense before its softmax
+        # the last Dense before its softmax
+        found["logits"] = np.asarray(explain.class_scores(model, x))[0]
         return found
 
     layers.model = model
@@ -77,31 +105,47 @@ def visit(browser, site):
     """The page, opened once, with its model loaded."""
     started = time.perf_counter()
     visit = Visit(browser, site + PAGE)
-    visit.page.wait_for_function("window.cnnTestedDraw && window.cnnTestedDraw.ready", timeout=15000)
+    visit.page.wait_for_function(
+        "window.cnnTestedDraw && window.cnnTestedDraw.ready", timeout=15000
+    )
     report["load_seconds_to_ready"] = round(time.perf_counter() - started, 3)
-    report["ready_ms_after_navigation_start"] = round(visit.page.evaluate("window.cnnTestedDraw.readyMs"), 1)
-    report["page_bytes"] = sum(len(r.body()) for r in visit.responses if r.ok and r.request.method == "GET")
-    report["draw_files_bytes"] = {r.url.rsplit("/", 1)[1]: len(r.body()) for r in visit.responses
-                                  if "/_static/draw/" in r.url and r.ok}
+    report["ready_ms_after_navigation_start"] = round(
+        visit.page.evaluate("window.cnnTestedDraw.readyMs"), 1
+    )
+    report["page_bytes"] = sum(
+        len(r.body()) for r in visit.responses if r.ok and r.request.method == "GET"
+    )
+    report["draw_files_bytes"] = {
+        r.url.rsplit("/", 1)[1]: len(r.body())
+        for r in visit.responses
+        if "/_static/draw/" in r.url and r.ok
+    }
     report["requests"] = len(visit.responses)
     yield visit
     visit.page.close()
-    times = report.pop("update_ms_while_drawing", [])  # every update while the digits were drawn with the mouse
+    # every update while the digits were drawn with the mouse
+    times = report.pop("update_ms_while_drawing", [])
     if times:
-        report["update_ms_while_drawing"] = {"updates": len(times), "median": round(statistics.median(times), 2),
-                                             "p95": round(float(np.percentile(times, 95)), 2),
-                                             "max": round(max(times), 2)}
+        report["update_ms_while_drawing"] = {
+            "updates": len(times),
+            "median": round(statistics.median(times), 2),
+            "p95": round(float(np.percentile(times, 95)), 2),
+            "max": round(max(times), 2),
+        }
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=1) + "\n")
 
 
 def page_results(page):
-    """What the page computed: its strokes, its 28 x 28 input, every layer, its prediction and its texts."""
+    """What the page computed: strokes, 28 x 28 input, every layer, prediction and texts."""
     result = page.evaluate("""() => {
-        const state = window.cnnTestedDraw, layers = state.layers, text = s => document.querySelector(s).textContent;
+        const state = window.cnnTestedDraw, layers = state.layers,
+            text = s => document.querySelector(s).textContent;
         return {strokes: state.strokes, input: state.input && Array.from(state.input),
-                layers: layers && Object.fromEntries(Object.entries(layers).map(([k, v]) => [k, Array.from(v)])),
-                prediction: state.prediction, status: text('.draw-status'), selected: state.selected,
+                layers: layers && Object.fromEntries(
+                    Object.entries(layers).map(([k, v]) => [k, Array.from(v)])),
+                prediction: state.prediction, status: text('.draw-status'),
+                selected: state.selected,
                 summaries: Object.fromEntries(['conv', 'pooled', 'hidden', 'logits'].map(
                     k => [k, text(`.draw-${k}-summary`)]))};
     }""")
@@ -112,36 +156,62 @@ def page_results(page):
 
 
 def python_input(strokes):
-    """What Python makes of the same strokes: chapter 4's render_strokes at the page's size, then mnist_style."""
+    """What Python makes of the same strokes.
+
+    Chapter 4's render_strokes at the page's size, then mnist_style."""
     from utils import transforms
 
     return transforms.mnist_style(transforms.render_strokes(strokes, size=RASTER, width=PEN))
 
 
 def check_against_python(keras_layers, result, label, strokes=None):
-    """The page's input against Python's for its strokes, every layer against Keras'; returns the differences."""
+    """The page's input against Python's for its strokes, every layer against Keras'.
+
+    Returns the differences."""
     assert result["input"] is not None, f"{label}: the page prepared no input: {result['status']}"
     input_diff = float(np.abs(result["input"] - python_input(strokes or result["strokes"])).max())
-    assert input_diff <= INPUT_ATOL, f"{label}: the page's 28 x 28 input differs from Python's by {input_diff:.1e}"
+    assert input_diff <= INPUT_ATOL, (
+        f"{label}: the page's 28 x 28 input differs from Python's by {input_diff:.1e}"
+    )
     expected = keras_layers(result["input"])
     diffs = {}
     for name in LAYERS:
         diffs[name] = float(np.abs(result["layers"][name] - expected[name]).max())
         tolerance = LAYER_TOLERANCE * max(1.0, float(np.abs(expected[name]).max()))
-        assert diffs[name] <= tolerance, \
-            f"{label}: the page's {name} differs from Keras' by {diffs[name]:.1e} (tolerance {tolerance:.1e})"
-    assert result["prediction"] == int(expected["probabilities"].argmax()), \
-        f"{label}: the page predicts {result['prediction']}, Keras {expected['probabilities'].argmax()}"
-    return {"prediction": result["prediction"], "probability": round(float(result["layers"]["probabilities"].max()), 6),
-            "max_input_difference": input_diff, "max_difference_from_keras": diffs}
+        assert diffs[name] <= tolerance, (
+            f"{label}: the page's {name} differs from Keras' by {diffs[name]:.1e} (tolerance "
+            f"{tolerance:.1e})"
+        )
+    assert result["prediction"] == int(expected["probabilities"].argmax()), (
+        f"{label}: the page predicts {result['prediction']}, Keras "
+        f"{expected['probabilities'].argmax()}"
+    )
+    return {
+        "prediction": result["prediction"],
+        "probability": round(float(result["layers"]["probabilities"].max()), 6),
+        "max_input_difference": input_diff,
+        "max_difference_from_keras": diffs,
+    }
 
 
 def assert_recorded(strokes, drawn, label):
-    """The page recorded the strokes drawn: as many, each passing within a pixel of every point drawn."""
-    assert len(strokes) == len(drawn), f"{label}: {len(drawn)} strokes drawn, {len(strokes)} recorded"
+    """The page recorded the strokes drawn.
+
+    As many, each passing within a pixel of every point drawn."""
+    assert len(strokes) == len(drawn), (
+        f"{label}: {len(drawn)} strokes drawn, {len(strokes)} recorded"
+    )
     for recorded, points in zip(strokes, drawn):
-        gap = np.abs(np.asarray(points)[:, None] - np.asarray(recorded)[None]).max(axis=2).min(axis=1).max() * RASTER
-        assert gap <= 1, f"{label}: a point drawn is {gap:.1f} pixels from every point the page recorded"
+        gap = (
+            np.abs(np.asarray(points)[:, None] - np.asarray(recorded)[None])
+            .max(axis=2)
+            .min(axis=1)
+            .max()
+            * RASTER
+        )
+        assert gap <= 1, (
+            f"{label}: a point drawn is {gap:.1f} pixels from every point the page recorded"
+        )
 
 
 SCRIBBLE = [[[0.3, 0.3], [0.7, 0.7]], [[0.7, 0.3], [0.3, 0.7]]]  # an X, which is no digit
@@ -153,17 +223,28 @@ def test_the_page_inks_strokes_as_chapter_4s_render_strokes(visit, name):
 
     strokes = SCRIBBLE if name == "X" else EXAMPLES[name]
     assert visit.page.evaluate("[cnnTestedDrawing.RASTER, cnnTestedDrawing.PEN]") == [RASTER, PEN]
-    page = np.array(visit.page.evaluate("s => Array.from(cnnTestedDrawing.renderStrokes(s))", strokes))
+    page = np.array(
+        visit.page.evaluate("s => Array.from(cnnTestedDrawing.renderStrokes(s))", strokes)
+    )
     python = transforms.render_strokes(strokes, size=RASTER, width=PEN).astype(np.float32)
     difference = np.abs(page.reshape(RASTER, RASTER) - python).max()
-    assert difference <= 1e-6, f"{name}: the page's ink differs from render_strokes' by {difference:.1e}"
+    assert difference <= 1e-6, (
+        f"{name}: the page's ink differs from render_strokes' by {difference:.1e}"
+    )
 
 
 def contrast(rgb, text):
     """WCAG's contrast ratio of two colours (0-255 RGB)."""
+
     def luminance(colour):
         c = np.asarray(colour) / 255
-        return float(np.dot([0.2126, 0.7152, 0.0722], np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)))
+        return float(
+            np.dot(
+                [0.2126, 0.7152, 0.0722],
+                np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4),
+            )
+        )
+
     high, low = sorted((luminance(rgb), luminance(text)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
@@ -175,13 +256,22 @@ def test_the_page_colours_values_as_the_chapters_figures_do(visit, name, cmap):
     from utils import plots
 
     values = np.linspace(0, 1, 1001)
-    page = np.array(visit.page.evaluate(f"vs => vs.map(v => cnnTestedDrawing.COLOUR_MAPS.{name}(v))", values.tolist()))
+    page = np.array(
+        visit.page.evaluate(
+            f"vs => vs.map(v => cnnTestedDrawing.COLOUR_MAPS.{name}(v))", values.tolist()
+        )
+    )
     expected = matplotlib.colormaps[getattr(plots, cmap)](values)[:, :3] * 255
-    assert np.abs(page - expected).max() <= 0.5 + 1e-9, \
+    assert np.abs(page - expected).max() <= 0.5 + 1e-9, (
         f"the page's {name} colours are not matplotlib's {getattr(plots, cmap)}"
+    )
     texts = visit.page.evaluate("cs => cs.map(c => cnnTestedDrawing.textColour(c))", page.tolist())
-    worst = min(contrast(c, (0, 0, 0) if t == "#000" else (255, 255, 255)) for c, t in zip(page, texts))
-    assert worst >= 4.5, f"text written on the {name} colours reaches a contrast of only {worst:.2f} to 1"
+    worst = min(
+        contrast(c, (0, 0, 0) if t == "#000" else (255, 255, 255)) for c, t in zip(page, texts)
+    )
+    assert worst >= 4.5, (
+        f"text written on the {name} colours reaches a contrast of only {worst:.2f} to 1"
+    )
 
 
 @pytest.mark.parametrize("digit", sorted(EXAMPLES))
@@ -190,10 +280,17 @@ def test_a_digit_drawn_with_the_mouse_gives_keras_activations(visit, keras_layer
     draw_strokes(visit.page, EXAMPLES[digit])
     result = page_results(visit.page)
     assert_recorded(result["strokes"], EXAMPLES[digit], f"a drawn {digit}")
-    report["drawings"][f"{digit} (mouse)"] = check_against_python(keras_layers, result, f"a drawn {digit}")
-    report.setdefault("update_ms_while_drawing", []).extend(visit.page.evaluate("window.cnnTestedDraw.updateMs"))
-    # the recorded strokes are clear digits, and the example buttons promise them: the model must read them so
-    assert result["prediction"] == int(digit), f"the drawn {digit} reads as a {result['prediction']}"
+    report["drawings"][f"{digit} (mouse)"] = check_against_python(
+        keras_layers, result, f"a drawn {digit}"
+    )
+    report.setdefault("update_ms_while_drawing", []).extend(
+        visit.page.evaluate("window.cnnTestedDraw.updateMs")
+    )
+    # the recorded strokes are clear digits, and the example buttons promise them: the model must
+    # read them so
+    assert result["prediction"] == int(digit), (
+        f"the drawn {digit} reads as a {result['prediction']}"
+    )
     assert f"reads a {digit}," in result["status"], result["status"]
 
 
@@ -203,8 +300,9 @@ def test_an_example_button_draws_the_stored_strokes(visit, keras_layers, digit):
     settle(visit.page)
     result = page_results(visit.page)
     assert result["strokes"] == EXAMPLES[digit]
-    report["drawings"][f"{digit} (button)"] = check_against_python(keras_layers, result, f"the example {digit}",
-                                                                   strokes=EXAMPLES[digit])
+    report["drawings"][f"{digit} (button)"] = check_against_python(
+        keras_layers, result, f"the example {digit}", strokes=EXAMPLES[digit]
+    )
     assert result["prediction"] == int(digit)
 
 
@@ -233,11 +331,15 @@ def test_the_maps_and_units_are_painted_on_one_scale_per_layer(visit):
     painted = visit.page.evaluate("""() => {
         const red = c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)
             .filter((_, k) => k % 4 === 0);
-        const maps = layer => [...document.querySelectorAll(`.draw-${layer} .draw-map canvas`)].map(red);
+        const maps = layer =>
+            [...document.querySelectorAll(`.draw-${layer} .draw-map canvas`)].map(red);
         const bar = k => document.querySelector(`.draw-${k}-bar`);
-        return {conv: maps('conv'), pooled: maps('pooled'), hidden: red(document.querySelector('.draw-hidden')),
-                bars: ['conv', 'pooled', 'hidden'].map(k => bar(k).querySelector('.draw-bar-high').textContent),
-                labels: ['conv', 'pooled', 'hidden', 'logits', 'kernel'].map(k => bar(k).ariaLabel)};
+        return {conv: maps('conv'), pooled: maps('pooled'),
+                hidden: red(document.querySelector('.draw-hidden')),
+                bars: ['conv', 'pooled', 'hidden'].map(
+                    k => bar(k).querySelector('.draw-bar-high').textContent),
+                labels: ['conv', 'pooled', 'hidden', 'logits', 'kernel'].map(
+                    k => bar(k).ariaLabel)};
     }""")
     grey = matplotlib.colormaps["gray_r"]  # white is 0, black the layer's largest value
     for k, layer in enumerate(("conv", "pooled", "hidden")):
@@ -248,12 +350,21 @@ def test_the_maps_and_units_are_painted_on_one_scale_per_layer(visit):
             shown = np.array(painted["hidden"]).reshape(8, 16)
             expected = expected.reshape(8, 16)
         else:  # map f in tile f, row 0 at the top
-            shown = np.stack([np.array(m).reshape(values.shape[:2]) for m in painted[layer]], axis=-1)
-        assert np.abs(shown - expected).max() <= 1, f"the {layer} layer is not painted on its own one scale"
-        assert painted["bars"][k] == f"{top:.2f}", f"the {layer} colour bar ends at {painted['bars'][k]}, not {top:.2f}"
+            shown = np.stack(
+                [np.array(m).reshape(values.shape[:2]) for m in painted[layer]], axis=-1
+            )
+        assert np.abs(shown - expected).max() <= 1, (
+            f"the {layer} layer is not painted on its own one scale"
+        )
+        assert painted["bars"][k] == f"{top:.2f}", (
+            f"the {layer} colour bar ends at {painted['bars'][k]}, not {top:.2f}"
+        )
         assert painted["labels"][k] == f"Colour scale: from 0 (white) to {top:.2f} (black)"
     limit = np.abs(result["layers"]["logits"]).max()
-    assert painted["labels"][3] == f"Colour scale: from \u2212{limit:.1f} (blue) to {limit:.1f} (red, white at 0)"
+    assert (
+        painted["labels"][3]
+        == f"Colour scale: from \u2212{limit:.1f} (blue) to {limit:.1f} (red, white at 0)"
+    )
 
 
 def test_the_texts_say_which_maps_and_units_respond_most(visit):
@@ -266,24 +377,38 @@ def test_the_texts_say_which_maps_and_units_respond_most(visit):
     top = [int(f) for f in np.argsort(-peaks, kind="stable")[:3]]
     row, column = np.unravel_index(conv[:, :, top[0]].argmax(), conv.shape[:2])
     assert result["summaries"]["conv"].startswith(
-        f"Strongest: map {top[0]} ({peaks[top[0]]:.2f} at row {row}, column {column}), map {top[1]} "), \
-        result["summaries"]["conv"]
+        f"Strongest: map {top[0]} ({peaks[top[0]]:.2f} at row {row}, column {column}), map "
+        f"{top[1]} "
+    ), result["summaries"]["conv"]
     assert f"{int(np.sum(peaks <= 0))} of 32 maps are 0 everywhere" in result["summaries"]["conv"]
-    labels = visit.page.eval_on_selector_all(".draw-conv .draw-map", "tiles => tiles.map(t => t.ariaLabel)")
-    assert labels[top[0]] == f"map {top[0]}: strongest {peaks[top[0]]:.2f} at row {row}, column {column}"
-    assert result["selected"] == top[0], "until a map is chosen, the page shows the one that responds most"
+    labels = visit.page.eval_on_selector_all(
+        ".draw-conv .draw-map", "tiles => tiles.map(t => t.ariaLabel)"
+    )
+    assert (
+        labels[top[0]]
+        == f"map {top[0]}: strongest {peaks[top[0]]:.2f} at row {row}, column {column}"
+    )
+    assert result["selected"] == top[0], (
+        "until a map is chosen, the page shows the one that responds most"
+    )
     pooled = result["layers"]["pooled"]
     prow, pcolumn = np.unravel_index(pooled[:, :, top[0]].argmax(), pooled.shape[:2])
     assert result["summaries"]["pooled"].startswith(
-        f"Strongest: map {top[0]} ({pooled[:, :, top[0]].max():.2f} at row {prow}, column {pcolumn})")
+        f"Strongest: map {top[0]} ({pooled[:, :, top[0]].max():.2f} at row {prow}, column "
+        f"{pcolumn})"
+    )
     hidden = result["layers"]["hidden"]
     unit = int(hidden.argmax())
     assert result["summaries"]["hidden"].startswith(
-        f"{int(np.sum(hidden > 0))} of 128 units are above 0; the strongest: unit {unit} ({hidden[unit]:.2f})")
+        f"{int(np.sum(hidden > 0))} of 128 units are above 0; the strongest: unit {unit} "
+        f"({hidden[unit]:.2f})"
+    )
     logits = result["layers"]["logits"]
     first, second = np.argsort(-logits, kind="stable")[:2]
     assert result["summaries"]["logits"].startswith(
-        f"{first} leads {second} by {logits[first] - logits[second]:.2f}: the softmax makes {first} exp(")
+        f"{first} leads {second} by {logits[first] - logits[second]:.2f}: the softmax makes "
+        f"{first} exp("
+    )
 
 
 def test_choosing_a_map_shows_its_kernel_and_the_pixels_it_reads(visit, keras_layers):
@@ -300,31 +425,55 @@ def test_choosing_a_map_shows_its_kernel_and_the_pixels_it_reads(visit, keras_la
         page.locator(f'.draw-conv .draw-map[data-channel="{f}"]').click()
         detail = page.evaluate("window.cnnTestedDraw.detail")
         assert detail["channel"] == f and page.evaluate("window.cnnTestedDraw.selected") == f
-        assert np.array_equal(np.array(detail["kernel"], dtype=np.float32), kernel[:, :, 0, f].ravel())
-        shown = page.eval_on_selector_all(".draw-kernel-table td", "cells => cells.map(c => c.textContent)")
-        written = [f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00") for v in kernel[:, :, 0, f].ravel()]
+        assert np.array_equal(
+            np.array(detail["kernel"], dtype=np.float32), kernel[:, :, 0, f].ravel()
+        )
+        shown = page.eval_on_selector_all(
+            ".draw-kernel-table td", "cells => cells.map(c => c.textContent)"
+        )
+        written = [
+            f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00")
+            for v in kernel[:, :, 0, f].ravel()
+        ]
         assert shown == written, f"map {f}: the kernel table shows {shown}"
         row, column = np.unravel_index(before_relu[:, :, f].argmax(), before_relu.shape[:2])
-        assert (detail["row"], detail["column"]) == (row, column), f"map {f}: the strongest value is elsewhere"
-        patch = result["input"][row:row + 3, column:column + 3].ravel()
+        assert (detail["row"], detail["column"]) == (row, column), (
+            f"map {f}: the strongest value is elsewhere"
+        )
+        patch = result["input"][row : row + 3, column : column + 3].ravel()
         assert np.array_equal(np.array(detail["patch"], dtype=np.float32), patch)
         assert abs(detail["value"] - before_relu[row, column, f]) <= LAYER_TOLERANCE
         for layer in ("conv", "pooled"):
-            checked = page.eval_on_selector_all(f".draw-{layer} .draw-map", "tiles => tiles.map(t => t.ariaChecked)")
+            checked = page.eval_on_selector_all(
+                f".draw-{layer} .draw-map", "tiles => tiles.map(t => t.ariaChecked)"
+            )
             assert checked == ["true" if k == f else "false" for k in range(32)]
-        frame = page.eval_on_selector(".draw-receptive", "e => [e.hidden, e.style.top, e.style.left]")
+        frame = page.eval_on_selector(
+            ".draw-receptive", "e => [e.hidden, e.style.top, e.style.left]"
+        )
         assert frame == [False, f"{100 * row / 28:g}%", f"{100 * column / 28:g}%"]
-        pixels = page.eval_on_selector_all(".draw-patch-table td", "cells => cells.map(c => c.textContent)")
+        pixels = page.eval_on_selector_all(
+            ".draw-patch-table td", "cells => cells.map(c => c.textContent)"
+        )
         assert pixels == [f"{v:.2f}" for v in patch], f"map {f}: the pixel table shows {pixels}"
         sentence = page.eval_on_selector(".draw-detail-sum", "e => e.textContent")
         total, shown_bias = round(float(before_relu[row, column, f]), 2), round(float(bias[f]), 2)
-        written = lambda v: f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00")  # noqa: E731
-        ending = (", the map's strongest value." if before_relu[row, column, f] > 0
-                  else ": no sum is above 0, so the ReLU makes the whole map 0.")
-        assert sentence == (f"At row {row}, column {column}: the nine products sum to {written(total - shown_bias)}, "
-                            f"plus the bias {written(shown_bias)} makes {written(total)}{ending}")
+        # noqa: E731
+        written = lambda v: f"{v:.2f}".replace("-", "\u2212").replace("\u22120.00", "0.00")
+        ending = (
+            ", the map's strongest value."
+            if before_relu[row, column, f] > 0
+            else ": no sum is above 0, so the ReLU makes the whole map 0."
+        )
+        assert sentence == (
+            f"At row {row}, column {column}: the nine products sum to "
+            f"{written(total - shown_bias)}, "
+            f"plus the bias {written(shown_bias)} makes {written(total)}{ending}"
+        )
         label = page.eval_on_selector(".draw-input", "e => e.ariaLabel")
-        assert label.endswith(f"the 3 × 3 pixels map {f} reads at row {row}, column {column}"), label
+        assert label.endswith(f"the 3 × 3 pixels map {f} reads at row {row}, column {column}"), (
+            label
+        )
 
 
 def test_a_chosen_map_stays_chosen_across_examples_until_clear(visit):
@@ -333,13 +482,16 @@ def test_a_chosen_map_stays_chosen_across_examples_until_clear(visit):
     page.locator('.draw-conv .draw-map[data-channel="5"]').click()
     page.locator('[data-example="7"]').click()
     settle(page)
-    assert page.evaluate("window.cnnTestedDraw.selected") == 5, "an example button forgot the chosen map"
+    assert page.evaluate("window.cnnTestedDraw.selected") == 5, (
+        "an example button forgot the chosen map"
+    )
     page.locator(".draw-clear").click()
     page.locator('[data-example="7"]').click()
     settle(page)
     peaks = page_results(page)["layers"]["conv"].max(axis=(0, 1))
-    assert page.evaluate("window.cnnTestedDraw.selected") == int(peaks.argmax()), \
+    assert page.evaluate("window.cnnTestedDraw.selected") == int(peaks.argmax()), (
         "after Clear the page does not go back to the map that responds most"
+    )
 
 
 def test_the_keyboard_reaches_every_button_and_chooses_maps(visit):
@@ -353,22 +505,38 @@ def test_the_keyboard_reaches_every_button_and_chooses_maps(visit):
         page.keyboard.press("Tab")
     assert reached == sorted(EXAMPLES), f"Tab from Clear reaches {reached}"
     selected = page.evaluate("window.cnnTestedDraw.selected")
-    assert page.evaluate("[document.activeElement.dataset.layer, +document.activeElement.dataset.channel]") == \
-        ["conv", selected], "Tab after the examples goes to the chosen feature map"
-    page.keyboard.press("Tab")  # the maps are one stop each: the next stop is the pooled maps' group
+    assert page.evaluate(
+        "[document.activeElement.dataset.layer, +document.activeElement.dataset.channel]"
+    ) == ["conv", selected], "Tab after the examples goes to the chosen feature map"
+    # the maps are one stop each: the next stop is the pooled maps' group
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.layer") == "pooled"
-    for key in ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "ArrowUp", "End", "ArrowDown"):
+    for key in (
+        "ArrowRight",
+        "ArrowDown",
+        "ArrowLeft",
+        "ArrowUp",
+        "Home",
+        "ArrowUp",
+        "End",
+        "ArrowDown",
+    ):
         page.keyboard.press(key)  # the next or previous map, wrapping round; the first; the last
-        expected = {"Home": 0, "End": 31}.get(key, (selected + (1 if key in ("ArrowRight", "ArrowDown") else -1)) % 32)
-        assert page.evaluate("[window.cnnTestedDraw.selected, +document.activeElement.dataset.channel]") == \
-            [expected, expected], f"{key} from map {selected} chooses map {expected}"
+        expected = {"Home": 0, "End": 31}.get(
+            key, (selected + (1 if key in ("ArrowRight", "ArrowDown") else -1)) % 32
+        )
+        assert page.evaluate(
+            "[window.cnnTestedDraw.selected, +document.activeElement.dataset.channel]"
+        ) == [expected, expected], f"{key} from map {selected} chooses map {expected}"
         selected = expected
     page.keyboard.press("Control+ArrowRight")  # with a modifier: the browser's, not the maps'
     assert page.evaluate("window.cnnTestedDraw.selected") == selected
     page.locator('[data-example="3"]').focus()
     page.keyboard.press("Enter")
     settle(page)
-    assert page_results(page)["prediction"] == 3, "the example 3, drawn from the keyboard, reads as another digit"
+    assert page_results(page)["prediction"] == 3, (
+        "the example 3, drawn from the keyboard, reads as another digit"
+    )
 
 
 def test_the_panel_has_no_serious_accessibility_violation(visit, axe_script):
@@ -381,15 +549,22 @@ def test_the_panel_has_no_serious_accessibility_violation(visit, axe_script):
         set_scheme(page, scheme)
         violations = page.evaluate(AXE_RUN, ".draw-digit")
         blocking = [v for v in violations if v["impact"] in BLOCKING]
-        assert not blocking, f"{scheme}: " + "; ".join(f"{v['id']}: {v['help']} {v['nodes'][:3]}" for v in blocking)
+        assert not blocking, f"{scheme}: " + "; ".join(
+            f"{v['id']}: {v['help']} {v['nodes'][:3]}" for v in blocking
+        )
     set_scheme(page, "light")
 
 
 def test_the_page_needs_no_other_server_and_logs_no_error(visit):
     assert len(EXAMPLES) >= 3
     assert visit.problems == [], "\n".join(visit.problems)
-    foreign = [r.url for r in visit.responses if not r.url.startswith(visit.page.url.rsplit("/", 1)[0])
-               and "cdn.jsdelivr.net/npm/mathjax" not in r.url]  # MathJax: the book's one CDN (served locally offline)
+    # MathJax: the book's one CDN (served locally offline)
+    foreign = [
+        r.url
+        for r in visit.responses
+        if not r.url.startswith(visit.page.url.rsplit("/", 1)[0])
+        and "cdn.jsdelivr.net/npm/mathjax" not in r.url
+    ]
     assert foreign == [], f"requests to other servers: {foreign}"
 
 
@@ -405,7 +580,10 @@ def test_clear_empties_the_drawing_and_the_results(visit):
     assert visit.page.eval_on_selector(".draw-receptive", "e => e.hidden")
     labels = visit.page.eval_on_selector_all(".draw-map", "tiles => tiles.map(t => t.ariaLabel)")
     assert labels == [f"map {f}" for f in range(32)] * 2
-    assert visit.page.eval_on_selector_all(".draw-logit", "cells => cells.map(c => c.textContent)") == [""] * 10
+    assert (
+        visit.page.eval_on_selector_all(".draw-logit", "cells => cells.map(c => c.textContent)")
+        == [""] * 10
+    )
 
 
 def test_a_stroke_ends_when_the_pointer_capture_is_lost(visit):
@@ -417,8 +595,11 @@ def test_a_stroke_ends_when_the_pointer_capture_is_lost(visit):
     page.mouse.move(box["x"] + 100, box["y"] + 100)
     page.mouse.down()
     page.mouse.move(box["x"] + 150, box["y"] + 100, steps=3)
-    page.evaluate("() => document.querySelector('.draw-canvas').releasePointerCapture(window.lastPointer)")
-    page.mouse.move(box["x"] + 150, box["y"] + 200, steps=3)  # the button is still down, but the stroke has ended
+    page.evaluate(
+        "() => document.querySelector('.draw-canvas').releasePointerCapture(window.lastPointer)"
+    )
+    # the button is still down, but the stroke has ended
+    page.mouse.move(box["x"] + 150, box["y"] + 200, steps=3)
     page.mouse.up()
     page.mouse.move(box["x"] + 50, box["y"] + 50)
     page.mouse.down()
@@ -427,11 +608,15 @@ def test_a_stroke_ends_when_the_pointer_capture_is_lost(visit):
     settle(page)
     strokes = page.evaluate("window.cnnTestedDraw.strokes")
     assert len(strokes) == 2, f"{len(strokes)} strokes recorded"
-    assert max(y for _, y in strokes[0]) * RASTER < 101, "the first stroke went on after the capture was lost"
+    assert max(y for _, y in strokes[0]) * RASTER < 101, (
+        "the first stroke went on after the capture was lost"
+    )
 
 
 def new_page(browser, site, problems, **context_options):
-    """The page in a fresh browser context (touch, screen density, init scripts), its model loaded."""
+    """The page in a fresh browser context (touch, screen density, init scripts).
+
+    Its model is loaded."""
     context = browser.new_context(**context_options)
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
@@ -447,29 +632,41 @@ def open_page(page, site):
 
 def test_touch_draws_too(browser, site, keras_layers):
     problems = []
-    context, page = new_page(browser, site, problems, has_touch=True, viewport={"width": 420, "height": 900})
+    context, page = new_page(
+        browser, site, problems, has_touch=True, viewport={"width": 420, "height": 900}
+    )
     try:  # a phone-sized screen
         open_page(page, site)
         box = drawing_area(page)
         touch = context.new_cdp_session(page)
         for stroke in EXAMPLES["4"]:
-            points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]} for x, y in stroke]
-            touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+            points = [
+                {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+                for x, y in stroke
+            ]
+            touch.send(
+                "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]}
+            )
             for point in points[1:]:
-                touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+                touch.send(
+                    "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]}
+                )
             touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         settle(page)
         result = page_results(page)
         assert_recorded(result["strokes"], EXAMPLES["4"], "a 4 drawn by touch")
-        report["drawings"]["4 (touch)"] = check_against_python(keras_layers, result, "a 4 drawn by touch")
+        report["drawings"]["4 (touch)"] = check_against_python(
+            keras_layers, result, "a 4 drawn by touch"
+        )
         assert result["prediction"] == 4, f"the 4 drawn by touch reads as a {result['prediction']}"
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
 
 
-# Privacy-protecting browsers (Brave by default, Firefox with resistFingerprinting, Safari's private browsing) add
-# noise to what a page reads back from a canvas. Here: one pixel in ten gets +1 in each channel.
+# Privacy-protecting browsers (Brave by default, Firefox with resistFingerprinting, Safari's
+# private browsing) add noise to what a page reads back from a canvas. Here: one pixel in ten gets
+# +1 in each channel.
 NOISY_READ_BACK = """(() => {
     const read = CanvasRenderingContext2D.prototype.getImageData;
     CanvasRenderingContext2D.prototype.getImageData = function (...args) {
@@ -488,7 +685,8 @@ def test_noisy_canvas_read_back_changes_nothing(browser, site, keras_layers):
     context.add_init_script(NOISY_READ_BACK)
     try:
         open_page(page, site)
-        noise = page.evaluate("""() => { const c = document.createElement('canvas'), x = c.getContext('2d');
+        noise = page.evaluate("""() => {
+            const c = document.createElement('canvas'), x = c.getContext('2d');
             return x.getImageData(0, 0, 50, 50).data.reduce((a, b) => a + b, 0); }""")
         assert noise > 0, "the read-back noise is not in effect: the test would prove nothing"
         for digit in ("7", "0"):
@@ -496,10 +694,15 @@ def test_noisy_canvas_read_back_changes_nothing(browser, site, keras_layers):
             settle(page)
             result = page_results(page)
             report["drawings"][f"{digit} (button, noisy read-back)"] = check_against_python(
-                keras_layers, result, f"the example {digit}, canvas read-back noisy", EXAMPLES[digit])
+                keras_layers,
+                result,
+                f"the example {digit}, canvas read-back noisy",
+                EXAMPLES[digit],
+            )
             draw_strokes(page, EXAMPLES[digit])
             report["drawings"][f"{digit} (mouse, noisy read-back)"] = check_against_python(
-                keras_layers, page_results(page), f"a drawn {digit}, canvas read-back noisy")
+                keras_layers, page_results(page), f"a drawn {digit}, canvas read-back noisy"
+            )
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
@@ -510,26 +713,41 @@ def test_a_high_dpi_screen_gets_a_sharp_canvas_and_the_same_input(browser, site,
     context, page = new_page(browser, site, problems, device_scale_factor=2)
     try:
         open_page(page, site)
-        assert page.evaluate("document.querySelector('.draw-canvas').width") == 2 * RASTER, "the canvas is not sharp"
+        assert page.evaluate("document.querySelector('.draw-canvas').width") == 2 * RASTER, (
+            "the canvas is not sharp"
+        )
         page.locator('[data-example="2"]').click()
         settle(page)
         report["drawings"]["2 (button, density 2)"] = check_against_python(
-            keras_layers, page_results(page), "the example 2 at twice the density", EXAMPLES["2"])
+            keras_layers, page_results(page), "the example 2 at twice the density", EXAMPLES["2"]
+        )
         draw_strokes(page, EXAMPLES["2"])
         result = page_results(page)
         assert_recorded(result["strokes"], EXAMPLES["2"], "a 2 drawn at twice the density")
-        report["drawings"]["2 (mouse, density 2)"] = check_against_python(keras_layers, result,
-                                                                          "a 2 drawn at twice the density")
-        # the reader zooms out (half the density, a wider page): the canvas follows, the drawing stays
+        report["drawings"]["2 (mouse, density 2)"] = check_against_python(
+            keras_layers, result, "a 2 drawn at twice the density"
+        )
+        # the reader zooms out (half the density, a wider page): the canvas follows, the drawing
+        # stays
         viewport = page.viewport_size
-        context.new_cdp_session(page).send("Emulation.setDeviceMetricsOverride", {
-            "width": viewport["width"] + 200, "height": viewport["height"], "deviceScaleFactor": 1, "mobile": False})
-        page.wait_for_function(f"document.querySelector('.draw-canvas').width === {RASTER}", timeout=5000)
+        context.new_cdp_session(page).send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": viewport["width"] + 200,
+                "height": viewport["height"],
+                "deviceScaleFactor": 1,
+                "mobile": False,
+            },
+        )
+        page.wait_for_function(
+            f"document.querySelector('.draw-canvas').width === {RASTER}", timeout=5000
+        )
         x, y = (round(v * RASTER) for v in EXAMPLES["2"][0][0])  # where the first stroke starts
-        ink = page.evaluate(f"document.querySelector('.draw-canvas').getContext('2d')"
-                            f".getImageData({x}, {y}, 1, 1).data[0]")
+        ink = page.evaluate(
+            f"document.querySelector('.draw-canvas').getContext('2d')"
+            f".getImageData({x}, {y}, 1, 1).data[0]"
+        )
         assert ink == 255, "the drawing was not drawn again on the resized canvas"
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
-

@@ -1,4 +1,5 @@
 """utils.metrics: small confusion matrices checked by hand."""
+
 import numpy as np
 import pytest
 
@@ -10,8 +11,9 @@ Y_PRED = [0, 0, 2, 0, 0, 1, 2, 2]
 
 
 def test_confusion_matrix_by_hand():
-    np.testing.assert_array_equal(metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3),
-                                  [[2, 0, 1], [2, 1, 0], [0, 0, 2]])
+    np.testing.assert_array_equal(
+        metrics.confusion_matrix(Y_TRUE, Y_PRED, num_classes=3), [[2, 0, 1], [2, 1, 0], [0, 0, 2]]
+    )
 
 
 def test_per_class_accuracy_is_the_diagonal_over_the_rows():
@@ -29,12 +31,15 @@ def test_most_confused_lists_errors_largest_first():
     assert metrics.most_confused(cm, top=1) == [(1, 0, 2)]
 
 
-@pytest.mark.parametrize("y_true, y_pred, message", [
-    ([0, 1], [0], "must have the same shape"),
-    ([[0.1, 0.9]], [1], "1-D array of integer class labels"),
-    ([0, 3], [0, 1], r"`y_true` must hold labels 0\.\.2"),
-    ([0, 1], [0.0, 1.0], "`y_pred` must be a 1-D array of integer"),
-])
+@pytest.mark.parametrize(
+    "y_true, y_pred, message",
+    [
+        ([0, 1], [0], "must have the same shape"),
+        ([[0.1, 0.9]], [1], "1-D array of integer class labels"),
+        ([0, 3], [0, 1], r"`y_true` must hold labels 0\.\.2"),
+        ([0, 1], [0.0, 1.0], "`y_pred` must be a 1-D array of integer"),
+    ],
+)
 def test_bad_labels_are_rejected(y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
         metrics.confusion_matrix(y_true, y_pred, num_classes=3)
@@ -59,11 +64,17 @@ def test_most_confused_needs_a_positive_top_not_a_slice_bound(top):
         metrics.most_confused(cm, top=top)
 
 
-@pytest.mark.parametrize("confusion", [[[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4], [5, 6]], [1, 2, 3], [["a", "b"], ["c", "d"]]])
+@pytest.mark.parametrize(
+    "confusion",
+    [[[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4], [5, 6]], [1, 2, 3], [["a", "b"], ["c", "d"]]],
+)
 @pytest.mark.parametrize("function", [metrics.per_class_accuracy, metrics.most_confused])
 def test_a_confusion_matrix_must_be_square(function, confusion):
-    # a 2 x 3 matrix used to give per-class accuracies for 2 classes from the first two columns' diagonal, silently
-    with pytest.raises(ValueError, match=r"`confusion` must be a square matrix of counts \(classes, classes\)"):
+    # a 2 x 3 matrix used to give per-class accuracies for 2 classes from the first two columns'
+    # diagonal, silently
+    with pytest.raises(
+        ValueError, match=r"`confusion` must be a square matrix of counts \(classes, classes\)"
+    ):
         function(confusion)
 
 
@@ -72,7 +83,9 @@ def test_t_975_matches_the_printed_tables_and_refuses_what_it_does_not_hold():
     # the quantile falls towards the normal distribution's 1.960 as the degrees of freedom grow
     values = [metrics.t_975(dof) for dof in range(1, 21)]
     assert all(a > b for a, b in zip(values, values[1:])) and values[-1] > 1.960
-    with pytest.raises(ValueError, match=r"`dof` must be an integer from 1 to 20 \(degrees of freedom"):
+    with pytest.raises(
+        ValueError, match=r"`dof` must be an integer from 1 to 20 \(degrees of freedom"
+    ):
         metrics.t_975(21)
 
 

@@ -1,4 +1,7 @@
-"""utils.numpy_cnn: the book's model in NumPy has Keras' gradients, trains as Keras trains, and rejects bad weights."""
+"""utils.numpy_cnn: the book's model in NumPy.
+
+It has Keras' gradients, trains as Keras trains, and rejects bad weights."""
+
 import keras
 import numpy as np
 import pytest
@@ -11,7 +14,9 @@ RNG = np.random.default_rng(0)
 
 def batch(n=32):
     """Random images in [0, 1] with one-hot labels: the model's input and target layout."""
-    return RNG.uniform(size=(n, 28, 28, 1)).astype("float32"), np.eye(10, dtype="float32")[RNG.integers(0, 10, n)]
+    return RNG.uniform(size=(n, 28, 28, 1)).astype("float32"), np.eye(10, dtype="float32")[
+        RNG.integers(0, 10, n)
+    ]
 
 
 def test_the_weights_are_keras_weights_in_keras_order():
@@ -42,7 +47,9 @@ def test_training_steps_track_keras_train_on_batch():
     weights, adam = [w.copy() for w in model.get_weights()], optimizers.Adam()
     for _ in range(5):
         x, y = batch()
-        assert numpy_cnn.train_step(weights, adam, x, y) == pytest.approx(model.train_on_batch(x, y), abs=1e-5)
+        assert numpy_cnn.train_step(weights, adam, x, y) == pytest.approx(
+            model.train_on_batch(x, y), abs=1e-5
+        )
     for ours, theirs in zip(weights, model.get_weights()):
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
 
@@ -51,16 +58,24 @@ def test_batch_indices_cover_every_example_once_in_a_seeded_order():
     batches = numpy_cnn.batch_indices(10, batch_size=4, seed=1)
     assert [len(b) for b in batches] == [4, 4, 2]
     assert sorted(np.concatenate(batches)) == list(range(10))
-    assert all(np.array_equal(a, b) for a, b in zip(batches, numpy_cnn.batch_indices(10, 4, seed=1)))
-    assert not np.array_equal(np.concatenate(batches), np.concatenate(numpy_cnn.batch_indices(10, 4, seed=2)))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(batches, numpy_cnn.batch_indices(10, 4, seed=1))
+    )
+    assert not np.array_equal(
+        np.concatenate(batches), np.concatenate(numpy_cnn.batch_indices(10, 4, seed=2))
+    )
 
 
 def test_predict_in_chunks_equals_one_forward_pass():
     weights, (x, _) = numpy_cnn.initial_weights(seed=3), batch(10)
-    np.testing.assert_allclose(numpy_cnn.predict(weights, x, batch_size=3), numpy_cnn.forward(weights, x)[0], atol=1e-7)
+    np.testing.assert_allclose(
+        numpy_cnn.predict(weights, x, batch_size=3), numpy_cnn.forward(weights, x)[0], atol=1e-7
+    )
 
 
-@pytest.mark.parametrize("shape, fan_in, fan_out", [((5408, 128), 5408, 128), ((3, 3, 1, 32), 9, 288)])
+@pytest.mark.parametrize(
+    "shape, fan_in, fan_out", [((5408, 128), 5408, 128), ((3, 3, 1, 32), 9, 288)]
+)
 def test_glorot_limit_by_hand_and_as_keras_draws(shape, fan_in, fan_out):
     limit = numpy_cnn.glorot_limit(shape)
     assert limit == pytest.approx(np.sqrt(6 / (fan_in + fan_out)))
@@ -73,31 +88,63 @@ def test_initial_weights_scale_the_kernels_and_zero_the_biases():
     assert [w.dtype for w in weights] == [np.float32] * 6
     assert all(not b.any() for b in weights[1::2])
     for kernel in weights[::2]:
-        assert 1.9 * numpy_cnn.glorot_limit(kernel.shape) < np.abs(kernel).max() <= 2 * numpy_cnn.glorot_limit(kernel.shape)
+        assert (
+            1.9 * numpy_cnn.glorot_limit(kernel.shape)
+            < np.abs(kernel).max()
+            <= 2 * numpy_cnn.glorot_limit(kernel.shape)
+        )
 
 
 def test_initial_weights_take_a_numpy_scale_like_a_python_one():
-    for ours, theirs in zip(numpy_cnn.initial_weights(scale=np.float32(2)), numpy_cnn.initial_weights(scale=2.0)):
+    for ours, theirs in zip(
+        numpy_cnn.initial_weights(scale=np.float32(2)), numpy_cnn.initial_weights(scale=2.0)
+    ):
         np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("weights, error, message", [
-    (lambda w: w[:5], ValueError, "`weights` must hold the model's 6 arrays"),
-    (lambda w: [w[0][:2], *w[1:]], ValueError, r"`weights\[0\]` \(conv kernel\) must have shape \(3, 3, 1, 32\)"),
-    (lambda w: [*w[:5], w[5].astype(int)], TypeError, r"`weights\[5\]` \(output bias\) must be floating-point"),
-])
+@pytest.mark.parametrize(
+    "weights, error, message",
+    [
+        (lambda w: w[:5], ValueError, "`weights` must hold the model's 6 arrays"),
+        (
+            lambda w: [w[0][:2], *w[1:]],
+            ValueError,
+            r"`weights\[0\]` \(conv kernel\) must have shape \(3, 3, 1, 32\)",
+        ),
+        (
+            lambda w: [*w[:5], w[5].astype(int)],
+            TypeError,
+            r"`weights\[5\]` \(output bias\) must be floating-point",
+        ),
+    ],
+)
 def test_bad_weights_are_rejected(weights, error, message):
     with pytest.raises(error, match=message):
         numpy_cnn.forward(weights(numpy_cnn.initial_weights()), batch(2)[0])
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: numpy_cnn.initial_weights(scale=0), "`scale` must be a positive finite number; got 0"),
-    (lambda: numpy_cnn.initial_weights(scale=float("inf")), "`scale` must be a positive finite number; got inf"),
-    (lambda: numpy_cnn.initial_weights(scale=True), "`scale` must be a positive finite number; got True"),
-    (lambda: numpy_cnn.glorot_limit((3, 3, 1)), "`shape` must be a Dense kernel's"),
-    (lambda: numpy_cnn.batch_indices(10, batch_size=0), "`batch_size` must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: numpy_cnn.initial_weights(scale=0),
+            "`scale` must be a positive finite number; got 0",
+        ),
+        (
+            lambda: numpy_cnn.initial_weights(scale=float("inf")),
+            "`scale` must be a positive finite number; got inf",
+        ),
+        (
+            lambda: numpy_cnn.initial_weights(scale=True),
+            "`scale` must be a positive finite number; got True",
+        ),
+        (lambda: numpy_cnn.glorot_limit((3, 3, 1)), "`shape` must be a Dense kernel's"),
+        (
+            lambda: numpy_cnn.batch_indices(10, batch_size=0),
+            "`batch_size` must be a positive integer",
+        ),
+    ],
+)
 def test_bad_arguments_are_rejected(call, message):
     with pytest.raises(ValueError, match=message):
         call()

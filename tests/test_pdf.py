@@ -1,8 +1,9 @@
-"""The book as one PDF (tools/build_pdf.py), read back with poppler-utils' pdftotext, pdfimages and pdfinfo.
+"""The book as one PDF (tools/build_pdf.py), read back with pdftotext, pdfimages and pdfinfo.
 
-Needs Chromium (as the browser test) and poppler-utils (Debian: `apt-get install poppler-utils`); skipped, saying
-so, without them, and failed instead with REQUIRE_BROWSER=1, as in CI.
+Needs Chromium (as the browser test) and poppler-utils (Debian: `apt-get install poppler-utils`);
+skipped, saying so, without them, and failed instead with REQUIRE_BROWSER=1, as in CI.
 """
+
 import base64
 import collections
 import re
@@ -17,12 +18,15 @@ from tools import build_pdf
 from tools.browser import prebuilt, required
 from tools.notebooks import ROOT, toc_files
 
-PAGES = (120, 300)  # plausible page counts: 177 pages when the PDF was first made (nine chapters, A4)
+# plausible page counts: 177 pages when the PDF was first made (nine chapters, A4)
+PAGES = (120, 300)
 POPPLER = ("pdftotext", "pdfimages", "pdfinfo")
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory, browser):  # `browser`: skips or fails exactly as the browser test does without Chromium
+def pdf(
+    tmp_path_factory, browser
+):  # `browser`: skips or fails exactly as the browser test does without Chromium
     missing = [tool for tool in POPPLER if shutil.which(tool) is None]
     if missing:
         reason = f"{', '.join(missing)} not found: apt-get install poppler-utils"
@@ -30,7 +34,9 @@ def pdf(tmp_path_factory, browser):  # `browser`: skips or fails exactly as the 
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the PDF test may not be skipped)")
         pytest.skip(reason)
     built = prebuilt("BOOK_PDF", "")
-    if built:  # .ci/run made the PDF once, before the tests (BOOK_PDF): the file it publishes is the one tested
+    # .ci/run made the PDF once, before the tests (BOOK_PDF): the file it publishes is the one
+    # tested
+    if built:
         return built
     path = tmp_path_factory.mktemp("pdf") / "book.pdf"
     build_pdf.build(path, browser)
@@ -42,52 +48,82 @@ def run(*command):
 
 
 def normalize(text):
-    """Text with every run of whitespace as one space, typographic quotes made plain, soft hyphens dropped."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    """Text with every run of whitespace as one space.
+
+    Typographic quotes are made plain and soft hyphens dropped."""
+    text = (
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+    )
     return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
 
 
 def headings():
-    """Every title of the book, as the sources write them: each page's title and its ## and ### sections."""
+    """Every title of the book, as the sources write them.
+
+    Each page's title and its ## and ### sections."""
     found = []
     for name in toc_files():
-        path = ROOT / (name + ".ipynb") if (ROOT / (name + ".ipynb")).exists() else ROOT / (name + ".md")
+        path = (
+            ROOT / (name + ".ipynb")
+            if (ROOT / (name + ".ipynb")).exists()
+            else ROOT / (name + ".md")
+        )
         if path.suffix == ".ipynb":
-            text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+            text = "\n".join(
+                c.source
+                for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "markdown"
+            )
         else:
             text = path.read_text()
-        text = re.sub(r"```.*?```", "", text, flags=re.S)  # headings inside code or directives are not titles
+        # headings inside code or directives are not titles
+        text = re.sub(r"```.*?```", "", text, flags=re.S)
         for line in re.findall(r"^#{1,3} (.+)$", text, flags=re.M):
-            title = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?: <[^>]*>)?`", r"\1", line)  # {doc}`text <target>` -> text
+            # {doc}`text <target>` -> text
+            title = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?: <[^>]*>)?`", r"\1", line)
             found.append(normalize(title.replace("`", "")))
     return found
 
 
 def test_every_chapter_and_section_title_is_in_the_pdf(pdf):
     text = normalize(run("pdftotext", "-enc", "UTF-8", str(pdf), "-"))
-    # the title page and the table of contents come first; the titles must be found in what follows them
+    # the title page and the table of contents come first; the titles must be found in what follows
+    # them
     opening = normalize((ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1])[:60]
-    front, body = text[:text.index(opening)], text[text.index(opening):]
+    front, body = text[: text.index(opening)], text[text.index(opening) :]
     book_title = build_pdf.book_config()["title"]
-    assert book_title in front and "Contents" in front, "no title page or contents before the front page's text"
-    titles = [t for t in headings() if t != book_title]  # the front page's own title: on the title page only
+    assert book_title in front and "Contents" in front, (
+        "no title page or contents before the front page's text"
+    )
+    # the front page's own title: on the title page only
+    titles = [t for t in headings() if t != book_title]
     assert len(titles) > 100, f"only {len(titles)} titles found in the sources"
     missing = [t for t in titles if t not in body]
     assert missing == [], f"titles missing from the PDF's pages: {missing}"
     position = 0
     for title in titles:  # in the sources' order, each as often as the sources have it
         found = body.find(title, position)
-        assert found >= 0, f"{title!r} is missing after {body[max(0, position - 80):position]!r}: out of order"
+        assert found >= 0, (
+            f"{title!r} is missing after {body[max(0, position - 80) : position]!r}: out of order"
+        )
         position = found + len(title)
 
 
 def test_each_repeated_title_is_a_numbered_heading_as_often_as_the_book_has_it(pdf):
-    # "Summary", "Exercises" and "References" close each of ten chapters: ten numbered headings each ("4.10. Summary")
+    # "Summary", "Exercises" and "References" close each of ten chapters: ten numbered headings
+    # each ("4.10. Summary")
     lines = run("pdftotext", "-enc", "UTF-8", str(pdf), "-").splitlines()
     opening = normalize((ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1])[:30]
-    start = next(i for i, line in enumerate(lines) if normalize(line).startswith(opening))  # after the contents
-    numbered = collections.Counter(re.sub(r"^\d+(\.\d+)*\. ", "", normalize(line)) for line in lines[start:]
-                                   if re.match(r"\s*\d+(\.\d+)*\. \S", line))
+    # after the contents
+    start = next(i for i, line in enumerate(lines) if normalize(line).startswith(opening))
+    numbered = collections.Counter(
+        re.sub(r"^\d+(\.\d+)*\. ", "", normalize(line))
+        for line in lines[start:]
+        if re.match(r"\s*\d+(\.\d+)*\. \S", line)
+    )
     repeated = {title: n for title, n in collections.Counter(headings()).items() if n > 1}
     assert repeated.get("Summary", 0) >= 10 and repeated.get("Exercises", 0) >= 10, repeated
     assert {title: numbered[title] for title in repeated} == repeated
@@ -99,14 +135,17 @@ def test_the_page_count_is_plausible(pdf):
 
 
 def figure_sizes():
-    """(width, height) in pixels of every figure the chapters' stored outputs show, from each PNG's header."""
+    """(width, height) in pixels of every figure the chapters' stored outputs show.
+
+    Read from each PNG's header."""
     sizes = []
     for name in toc_files():
         path = ROOT / (name + ".ipynb")
         for cell in nbformat.read(path, as_version=4).cells if path.exists() else []:
             for out in cell.get("outputs", []):
                 if "image/png" in out.get("data", {}):
-                    header = base64.b64decode(out["data"]["image/png"])[16:24]  # IHDR: width, height
+                    # IHDR: width, height
+                    header = base64.b64decode(out["data"]["image/png"])[16:24]
                     sizes.append(struct.unpack(">II", header))
     return collections.Counter(sizes)
 
@@ -114,21 +153,56 @@ def figure_sizes():
 def test_every_figure_of_the_html_book_is_an_image_in_the_pdf(pdf):
     figures = figure_sizes()
     listing = [line.split() for line in run("pdfimages", "-list", str(pdf)).splitlines()[2:]]
-    images = collections.Counter((int(f[3]), int(f[4])) for f in listing if f[2] == "image")  # not alpha masks
+    # not alpha masks
+    images = collections.Counter((int(f[3]), int(f[4])) for f in listing if f[2] == "image")
     assert sum(figures.values()) > 30, f"only {sum(figures.values())} figures in the chapters"
-    missing = figures - images  # each figure must appear at its own pixel size, as many times as the book has it
-    assert not missing, f"{sum(missing.values())} figures are not images in the PDF; their sizes: {dict(missing)}"
+    # each figure must appear at its own pixel size, as many times as the book has it
+    missing = figures - images
+    assert not missing, (
+        f"{sum(missing.values())} figures are not images in the PDF; their sizes: {dict(missing)}"
+    )
 
 
 def test_no_line_runs_off_the_page(pdf):
-    # every word's box must end inside the right margin (plus half a millimetre): code wraps, it is not cut
+    # every word's box must end inside the right margin (plus half a millimetre): code wraps, it is
+    # not cut
     bbox = run("pdftotext", "-bbox", str(pdf), "-")
     width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
     limit = width - build_pdf.MARGIN_MM["right"] * 72 / 25.4 + 1.5
-    beyond = [(float(m.group(1)), m.group(2)) for m in re.finditer(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" '
-                                                                    r'yMax="[\d.]+">([^<]*)</word>', bbox)
-              if float(m.group(1)) > limit]
-    assert beyond == [], f"{len(beyond)} words end beyond the right margin ({limit:.0f} pt), e.g. {beyond[:10]}"
+    beyond = [
+        (float(m.group(1)), m.group(2))
+        for m in re.finditer(
+            r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" '
+            r'yMax="[\d.]+">([^<]*)</word>',
+            bbox,
+        )
+        if float(m.group(1)) > limit
+    ]
+    assert beyond == [], (
+        f"{len(beyond)} words end beyond the right margin ({limit:.0f} pt), e.g. {beyond[:10]}"
+    )
+
+
+def parameters_lines():
+    """(chapter, line) for every line of each chapter's parameters cell, as the notebook has it."""
+    for name in toc_files():
+        path = ROOT / (name + ".ipynb")
+        if path.exists():
+            cells = nbformat.read(path, as_version=4).cells
+            cell = next(c for c in cells if "parameters" in c.metadata.get("tags", []))
+            yield from ((name, line) for line in cell.source.splitlines() if line.strip())
+
+
+def test_every_line_of_a_parameters_cell_is_one_line_of_the_pdf(pdf):
+    # a line that wraps at the page edge (tools/build_pdf.py's print style) is split over two
+    # lines of the text; the readers' knobs must read as they do in the notebook
+    lines = {
+        normalize(line) for line in run("pdftotext", "-enc", "UTF-8", str(pdf), "-").splitlines()
+    }
+    expected = list(parameters_lines())
+    assert len(expected) > 100
+    wrapped = [(name, line) for name, line in expected if normalize(line) not in lines]
+    assert wrapped == [], f"{len(wrapped)} parameters lines wrap in the PDF, e.g. {wrapped[:5]}"
 
 
 def test_the_pdf_names_its_commit_and_in_ci_refuses_to_say_uncommitted(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """utils.plots: helpers draw on the axes they are given, return them, and reject bad shapes."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -100,23 +101,31 @@ def test_show_image_accepts_an_explicit_scale():
 def test_mistakes_grid_shows_only_the_mistakes_most_confident_first_with_one_decimal():
     images = np.arange(4)[:, None, None] * np.ones((4, 3, 3))
     y_true = np.array([0, 1, 1, 0])
-    probabilities = np.array([[0.9, 0.1],     # right
-                              [0.6, 0.4],     # wrong, 60%
-                              [0.995, 0.005],  # wrong, 99.5%
-                              [0.2, 0.8]])    # wrong, 80%
+    # wrong, 80%
+    probabilities = np.array(
+        [
+            [0.9, 0.1],  # right
+            [0.6, 0.4],  # wrong, 60%
+            [0.995, 0.005],  # wrong, 99.5%
+            [0.2, 0.8],
+        ]
+    )
     shown, axes = plots.mistakes_grid(images, y_true, probabilities, ncols=3)
     assert list(shown) == [2, 3, 1]
     assert [ax.get_title() for ax in axes] == ["1 → 0 (99.5%)", "0 → 1 (80.0%)", "1 → 0 (60.0%)"]
     assert list(plots.mistakes_grid(images, y_true, probabilities, limit=1)[0]) == [2]
 
 
-
 def test_mistakes_grid_titles_with_class_names_when_given():
     probabilities = np.array([[0.3, 0.7], [0.9, 0.1]])
-    _, axes = plots.mistakes_grid(np.zeros((2, 3, 3)), [0, 1], probabilities, ncols=2, class_names=("Shirt", "Coat"))
-    assert [ax.get_title() for ax in axes] == ["Coat → Shirt (90.0%)", "Shirt → Coat (70.0%)"]  # most confident first
+    _, axes = plots.mistakes_grid(
+        np.zeros((2, 3, 3)), [0, 1], probabilities, ncols=2, class_names=("Shirt", "Coat")
+    )
+    # most confident first
+    assert [ax.get_title() for ax in axes] == ["Coat → Shirt (90.0%)", "Shirt → Coat (70.0%)"]
     with pytest.raises(ValueError, match="`class_names` must name all 2 classes; got 1 names"):
         plots.mistakes_grid(np.zeros((2, 3, 3)), [0, 1], probabilities, class_names=("Shirt",))
+
 
 def test_mistakes_grid_rejects_mismatched_inputs():
     with pytest.raises(ValueError, match="must describe the same N examples"):
@@ -129,16 +138,20 @@ def test_roofline_draws_both_roofs_and_one_marker_per_point():
     assert plots.roofline(points, peak_flops=150e9, bandwidth=30e9, ax=ax) is ax
     roof, *markers = ax.lines
     x, y = roof.get_data()
-    assert np.allclose(y, np.minimum(150, 30 * x))  # GFLOP/s: bandwidth x intensity, capped at the peak
+    # GFLOP/s: bandwidth x intensity, capped at the peak
+    assert np.allclose(y, np.minimum(150, 30 * x))
     assert [tuple(m.get_xydata()[0]) for m in markers] == [(4.0, 5.0), (30.0, 100.0)]
     assert ax.get_xscale() == ax.get_yscale() == "log"
 
 
-@pytest.mark.parametrize("points, peak, bandwidth, message", [
-    ({}, 1e9, 1e9, "at least one"),
-    ({"a": (0.0, 1e9)}, 1e9, 1e9, "positive intensity"),
-    ({"a": (1.0, 1e9)}, 0, 1e9, "must be positive"),
-])
+@pytest.mark.parametrize(
+    "points, peak, bandwidth, message",
+    [
+        ({}, 1e9, 1e9, "at least one"),
+        ({"a": (0.0, 1e9)}, 1e9, 1e9, "positive intensity"),
+        ({"a": (1.0, 1e9)}, 0, 1e9, "must be positive"),
+    ],
+)
 def test_roofline_rejects_what_it_cannot_draw(points, peak, bandwidth, message):
     with pytest.raises(ValueError, match=message):
         plots.roofline(points, peak, bandwidth)
@@ -146,6 +159,9 @@ def test_roofline_rejects_what_it_cannot_draw(points, peak, bandwidth, message):
 
 def test_roofline_names_its_points_in_a_legend_not_beside_them():
     _, ax = plt.subplots()
-    plots.roofline({"conv": (4.0, 5e9), "dense": (30.0, 100e9)}, peak_flops=150e9, bandwidth=30e9, ax=ax)
+    plots.roofline(
+        {"conv": (4.0, 5e9), "dense": (30.0, 100e9)}, peak_flops=150e9, bandwidth=30e9, ax=ax
+    )
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["conv", "dense"]
-    assert [t.get_text() for t in ax.texts] == ["memory: 30 GB/s", "compute: 150 GFLOP/s"]  # only the roofs
+    # only the roofs
+    assert [t.get_text() for t in ax.texts] == ["memory: 30 GB/s", "compute: 150 GFLOP/s"]

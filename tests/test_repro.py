@@ -1,4 +1,5 @@
 """utils.repro and utils.checks: identical runs, and honest failures."""
+
 import keras
 import numpy as np
 import pytest
@@ -12,8 +13,15 @@ def train_tiny_model(seed):
     repro.make_reproducible(seed)
     x = np.random.default_rng(0).random((64, 8, 8, 1)).astype("float32")
     y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("float32")
-    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
-                              keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile("adam", "mse")
     model.fit(x, y, batch_size=16, epochs=2, verbose=0)
     return model.get_weights()
@@ -44,12 +52,21 @@ def test_changing_threads_after_tensorflow_started_is_explained():
         repro.make_reproducible(0, threads=repro.THREADS + 1)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(seed=-1), r"`seed` must be an integer from 0 to 4294967295 \(NumPy's seeds\); got -1"),
-    (dict(seed=1.5), r"`seed` must be an integer from 0 to 4294967295"),
-    (dict(seed=2 ** 32), r"`seed` must be an integer from 0 to 4294967295 \(NumPy's seeds\); got 4294967296"),
-    (dict(seed=0, threads=0), "`threads` must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            dict(seed=-1),
+            r"`seed` must be an integer from 0 to 4294967295 \(NumPy's seeds\); got -1",
+        ),
+        (dict(seed=1.5), r"`seed` must be an integer from 0 to 4294967295"),
+        (
+            dict(seed=2**32),
+            r"`seed` must be an integer from 0 to 4294967295 \(NumPy's seeds\); got 4294967296",
+        ),
+        (dict(seed=0, threads=0), "`threads` must be a positive integer"),
+    ],
+)
 def test_bad_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         repro.make_reproducible(**kwargs)
@@ -57,7 +74,9 @@ def test_bad_arguments_are_rejected(kwargs, message):
 
 def test_report_max_diff_prints_and_passes_within_tolerance(capsys):
     checks.report_max_diff("ours vs keras", [1.0, 2.0], [1.0, 2.0 + 2e-6], atol=1e-5)
-    assert capsys.readouterr().out == "ours vs keras: max |difference| = 2.0e-06 (tolerance 1e-05)\n"
+    assert (
+        capsys.readouterr().out == "ours vs keras: max |difference| = 2.0e-06 (tolerance 1e-05)\n"
+    )
 
 
 def test_report_max_diff_fails_beyond_tolerance():

@@ -1,4 +1,7 @@
-"""tools/tolerance.py: how a cell's fresh outputs are compared with the stored ones, exactly or within a tolerance."""
+"""tools/tolerance.py: how a cell's fresh outputs are compared with the stored ones.
+
+Exactly, or within a tolerance."""
+
 import base64
 import io
 
@@ -17,22 +20,34 @@ def stream(text, name="stdout"):
 
 
 def figure(pixels):
-    """A display_data output holding `pixels` (H, W, 3 uint8) as a PNG, as matplotlib's inline backend stores it."""
+    """A display_data output holding `pixels` (H, W, 3 uint8) as a PNG.
+
+    As matplotlib's inline backend stores it."""
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint8)).save(buffer, format="PNG")
-    return nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(buffer.getvalue()).decode(),
-                                                        "text/plain": "<Figure size 100x100 with 1 Axes>"})
+    return nbformat.v4.new_output(
+        "display_data",
+        data={
+            "image/png": base64.b64encode(buffer.getvalue()).decode(),
+            "text/plain": "<Figure size 100x100 with 1 Axes>",
+        },
+    )
 
 
 def glued(name, text):
-    return nbformat.v4.new_output("display_data", data={"application/papermill.record/text/plain": text},
-                                  metadata={"scrapbook": {"name": name}})
+    return nbformat.v4.new_output(
+        "display_data",
+        data={"application/papermill.record/text/plain": text},
+        metadata={"scrapbook": {"name": name}},
+    )
 
 
 def failures(stored, fresh, tolerance=None, foreign=True):
-    return tol.compare(tol.flatten(fresh), tol.flatten(stored), tolerance, foreign=foreign).failures
+    return tol.compare(
+        tol.flatten(fresh), tol.flatten(stored), tolerance, foreign=foreign
+    ).failures
 
 
 LOG = "Epoch 1/10 - loss: 0.2212 - accuracy: 0.9341\n469/469 - val_accuracy: 98.12%\n"
@@ -48,9 +63,11 @@ def test_without_a_tolerance_a_last_digit_fails():
 
 
 def test_numbers_within_rtol_pass_and_beyond_it_fail():
-    fresh = LOG.replace("0.2212", "0.2230")  # 0.0018 away: one unit of the last place (1e-4) plus 0.0017
+    # 0.0018 away: one unit of the last place (1e-4) plus 0.0017
+    fresh = LOG.replace("0.2212", "0.2230")
     assert failures([stream(LOG)], [stream(fresh)], {"rtol": 0.008}) == []  # allowed 0.0018 + 1e-4
-    message, = failures([stream(LOG)], [stream(fresh)], {"rtol": 0.007})  # allowed 0.00155 + 1e-4
+    # allowed 0.00155 + 1e-4
+    (message,) = failures([stream(LOG)], [stream(fresh)], {"rtol": 0.007})
     assert "0.2212 became 0.2230" in message and "Epoch 1/10 - loss: 0.2212" in message
 
 
@@ -60,14 +77,17 @@ def test_one_unit_in_the_last_printed_place_is_always_allowed():
 
 
 def test_atol_covers_a_difference_printed_in_exponent_form():
-    stored, fresh = stream("max |difference| = 0.0e+00 (tolerance 1e-05)"), stream("max |difference| = 6.0e-08 (tolerance 1e-05)")
+    stored, fresh = (
+        stream("max |difference| = 0.0e+00 (tolerance 1e-05)"),
+        stream("max |difference| = 6.0e-08 (tolerance 1e-05)"),
+    )
     assert failures([stored], [fresh], {"atol": 1e-7}) == []
     assert failures([stored], [fresh], {"atol": 1e-8})
 
 
 def test_integers_are_exact_unless_the_cell_says_otherwise():
     stored, fresh = stream("91 of 10,000 digits wrong"), stream("95 of 10,000 digits wrong")
-    message, = failures([stored], [fresh], {"rtol": 0.1})
+    (message,) = failures([stored], [fresh], {"rtol": 0.1})
     assert "the integer 91 became 95" in message
     assert failures([stored], [fresh], {"integers": {"atol": 4}}) == []
     assert failures([stored], [fresh], {"integers": {"rtol": 0.04}})  # 91 * 0.04 = 3.64 < 4
@@ -76,24 +96,34 @@ def test_integers_are_exact_unless_the_cell_says_otherwise():
 def test_words_and_line_structure_are_compared_exactly_within_a_tolerance():
     assert failures([stream(LOG)], [stream(LOG.replace("loss", "lose"))], {"rtol": 1})
     assert failures([stream(LOG)], [stream(LOG + "extra line\n")], {"rtol": 1})
-    assert failures([stream("a 7 (100.0%)")], [stream("a 3 (59.1%)")], {"rtol": 1})  # a class is an integer
+    # a class is an integer
+    assert failures([stream("a 7 (100.0%)")], [stream("a 3 (59.1%)")], {"rtol": 1})
 
 
 def test_padding_of_a_column_of_numbers_may_change():
-    stored, fresh = stream("p = [1.      1.      0.99999]"), stream("p = [1.      0.998   0.99999]")
+    stored, fresh = (
+        stream("p = [1.      1.      0.99999]"),
+        stream("p = [1.      0.998   0.99999]"),
+    )
     assert failures([stored], [fresh], {"atol": 1e-3}) == []
-    assert failures([stored], [fresh], {"atol": 0})  # "1." is 1.00000 here: "0.999" decides: 1e-3 allowed
+    # "1." is 1.00000 here: "0.999" decides: 1e-3 allowed
+    assert failures([stored], [fresh], {"atol": 0})
 
 
 def test_digits_inside_names_are_words():
     assert tol.split_numbers("conv2d_1 (Conv2D) (None, 26, 26, 32) 320") == (
-        ["conv2d_1(Conv2D)(None,", ",", ",", ")", ""], ["26", "26", "32", "320"])
+        ["conv2d_1(Conv2D)(None,", ",", ",", ")", ""],
+        ["26", "26", "32", "320"],
+    )
     assert failures([stream("dense_1")], [stream("dense_2")], {"rtol": 1, "integers": {"atol": 1}})
 
 
 def test_a_glued_value_is_compared_with_its_name():
     assert failures([glued("accuracy", "'98.1%'")], [glued("loss", "'98.1%'")], {"rtol": 1})
-    assert failures([glued("accuracy", "0.9812")], [glued("accuracy", "0.9813")], {"atol": 1e-3}) == []
+    assert (
+        failures([glued("accuracy", "0.9812")], [glued("accuracy", "0.9813")], {"atol": 1e-3})
+        == []
+    )
 
 
 def test_consecutive_pieces_of_a_stream_are_one_output():
@@ -112,16 +142,19 @@ def test_figures_are_compared_by_rms_within_the_cells_tolerance():
     changed[0, :10] = 255 - changed[0, :10]  # 10 of 600 pixels changed
     rms = float(np.sqrt(((pixels - changed) ** 2).mean()))
     assert failures([figure(pixels)], [figure(pixels)]) == []
-    message, = failures([figure(pixels)], [figure(changed)])  # no tolerance declared: pixels compared exactly
+    # no tolerance declared: pixels compared exactly
+    (message,) = failures([figure(pixels)], [figure(changed)])
     assert f"RMS {rms:.3f}" in message
     assert failures([figure(pixels)], [figure(changed)], {"figure_rms": rms * 1.01}) == []
     assert failures([figure(pixels)], [figure(changed)], {"figure_rms": rms * 0.99})
 
 
 def test_a_figure_of_another_size_fails_unless_a_tolerance_allows_a_few_pixels():
-    message, = failures([figure(np.zeros((20, 30, 3)))], [figure(np.zeros((20, 31, 3)))])
+    (message,) = failures([figure(np.zeros((20, 30, 3)))], [figure(np.zeros((20, 31, 3)))])
     assert "changed size" in message
-    message, = failures([figure(np.zeros((20, 30, 3)))], [figure(np.zeros((20, 30 + 5, 3)))], {"figure_rms": 255})
+    (message,) = failures(
+        [figure(np.zeros((20, 30, 3)))], [figure(np.zeros((20, 30 + 5, 3)))], {"figure_rms": 255}
+    )
     assert "changed size" in message
 
 
@@ -143,16 +176,29 @@ def test_on_the_recording_cpu_everything_is_exact_whatever_the_cell_declares():
 
 
 def test_the_comparison_measures_the_largest_differences():
-    result = tol.compare(tol.flatten([stream("loss 0.2230, 1.50e-03")]), tol.flatten([stream("loss 0.2212, 1.00e-03")]),
-                         {"rtol": 1})
-    assert result.measured["abs"] == pytest.approx(0.0017)  # the loss: 0.0018, less one unit in the last place
+    result = tol.compare(
+        tol.flatten([stream("loss 0.2230, 1.50e-03")]),
+        tol.flatten([stream("loss 0.2212, 1.00e-03")]),
+        {"rtol": 1},
+    )
+    # the loss: 0.0018, less one unit in the last place
+    assert result.measured["abs"] == pytest.approx(0.0017)
     assert result.measured["rel"] == pytest.approx(0.5)  # 1.0e-3 -> 1.5e-3
 
 
-@pytest.mark.parametrize("declared, message", [
-    ("loose", "must be a dict"), ({"rtol": -1}, "'rtol' must be a number >= 0"), ({"rtool": 1}, "keys from"),
-    ({"integers": "maybe"}, "'exact' or"), ({"integers": {"atol": -1}}, "'exact' or"), ({"not_compared": ""}, "gives a reason"),
-    ({"not_compared": "why", "rtol": 1}, "stands alone"), ({}, "must be a dict")])
+@pytest.mark.parametrize(
+    "declared, message",
+    [
+        ("loose", "must be a dict"),
+        ({"rtol": -1}, "'rtol' must be a number >= 0"),
+        ({"rtool": 1}, "keys from"),
+        ({"integers": "maybe"}, "'exact' or"),
+        ({"integers": {"atol": -1}}, "'exact' or"),
+        ({"not_compared": ""}, "gives a reason"),
+        ({"not_compared": "why", "rtol": 1}, "stands alone"),
+        ({}, "must be a dict"),
+    ],
+)
 def test_a_malformed_tolerance_is_refused(declared, message):
     cell = nbformat.v4.new_code_cell(metadata={"tolerance": declared})
     with pytest.raises(ValueError, match=message):

@@ -1,5 +1,7 @@
-"""utils.validation: one check of integer arguments, one of real numbers and one of switches for every module,
-each with one kind of message."""
+"""utils.validation: one check of integer arguments, one of real numbers and one of switches.
+
+They serve every module, each with one kind of message."""
+
 import numpy as np
 import pytest
 
@@ -18,14 +20,21 @@ def test_non_integers_are_refused_even_when_they_hold_a_whole_number(value):
         check_int(value, "n")
 
 
-@pytest.mark.parametrize("kwargs, value, message", [
-    (dict(), 0, "`n` must be a positive integer; got 0"),
-    (dict(low=0), -1, "`n` must be a non-negative integer; got -1"),
-    (dict(low=2), 1, "`n` must be an integer >= 2; got 1"),
-    (dict(low=1, high=9), 10, "`n` must be an integer from 1 to 9; got 10"),
-    (dict(low=None), 1.5, "`n` must be an integer; got 1.5"),
-    (dict(high=9, hint="(one per class)"), 10, r"`n` must be an integer from 1 to 9 \(one per class\); got 10"),
-])
+@pytest.mark.parametrize(
+    "kwargs, value, message",
+    [
+        (dict(), 0, "`n` must be a positive integer; got 0"),
+        (dict(low=0), -1, "`n` must be a non-negative integer; got -1"),
+        (dict(low=2), 1, "`n` must be an integer >= 2; got 1"),
+        (dict(low=1, high=9), 10, "`n` must be an integer from 1 to 9; got 10"),
+        (dict(low=None), 1.5, "`n` must be an integer; got 1.5"),
+        (
+            dict(high=9, hint="(one per class)"),
+            10,
+            r"`n` must be an integer from 1 to 9 \(one per class\); got 10",
+        ),
+    ],
+)
 def test_the_message_names_the_argument_the_range_and_the_value(kwargs, value, message):
     with pytest.raises(ValueError, match=message):
         check_int(value, "n", **kwargs)
@@ -33,7 +42,7 @@ def test_the_message_names_the_argument_the_range_and_the_value(kwargs, value, m
 
 def test_bounds_are_inclusive_and_none_means_unbounded():
     assert check_int(1, "n", 1, 9) == 1 and check_int(9, "n", 1, 9) == 9
-    assert check_int(-10**9, "dy", low=None) == -10**9
+    assert check_int(-(10**9), "dy", low=None) == -(10**9)
 
 
 @pytest.mark.parametrize("value", [0, 0.0, 0.5, np.float32(0.25), 0.999])
@@ -48,41 +57,74 @@ def test_a_rate_outside_0_to_1_or_not_a_number_is_refused_by_name(value):
         check_rate(value, "dropout")
 
 
-@pytest.mark.parametrize("value", [2, 2.0, np.float32(2.0), np.float64(2.0), np.int64(2), np.uint8(2)])
+@pytest.mark.parametrize(
+    "value", [2, 2.0, np.float32(2.0), np.float64(2.0), np.int64(2), np.uint8(2)]
+)
 def test_python_and_numpy_reals_are_accepted_as_python_floats(value):
     checked = check_number(value, "scale")
     assert checked == 2.0 and type(checked) is float
 
 
-@pytest.mark.parametrize("value", [True, np.bool_(False), "2", None, [2.0], float("nan"), float("inf"), -np.inf,
-                                   np.float32("nan"), 10 ** 400])
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        np.bool_(False),
+        "2",
+        None,
+        [2.0],
+        float("nan"),
+        float("inf"),
+        -np.inf,
+        np.float32("nan"),
+        10**400,
+    ],
+)
 def test_non_numbers_nan_and_infinities_are_refused(value):
     with pytest.raises(ValueError, match=r"`scale` must be a finite number; got "):
         check_number(value, "scale")
 
 
-@pytest.mark.parametrize("kwargs, value, message", [
-    (dict(low=0, low_inclusive=False), 0, "`x` must be a positive finite number; got 0"),
-    (dict(low=0), -0.5, "`x` must be a non-negative finite number; got -0.5"),
-    (dict(low=0), float("inf"), "`x` must be a non-negative finite number; got inf"),
-    (dict(low=2), 1, "`x` must be a finite number >= 2; got 1"),
-    (dict(low=2, low_inclusive=False), 2, "`x` must be a finite number > 2; got 2"),
-    (dict(high=1), 1, "`x` must be a finite number < 1; got 1"),
-    (dict(high=1, high_inclusive=True), 1.5, "`x` must be a finite number <= 1; got 1.5"),
-    (dict(low=0, high=1, high_inclusive=True), 1.5, r"`x` must be a number in \[0, 1\]; got 1.5"),
-    (dict(low=0, high=0.5, hint="(a fraction of the image)"), 0.5,
-     r"`x` must be a number in \[0, 0.5\) \(a fraction of the image\); got 0.5"),
-    (dict(low=0, high=1, low_inclusive=False), 0, r"`x` must be a number in \(0, 1\); got 0"),
-    (dict(low=0, low_inclusive=False, kind="step"), -1e-6, "`x` must be a positive finite step; got -1e-06"),
-])
+@pytest.mark.parametrize(
+    "kwargs, value, message",
+    [
+        (dict(low=0, low_inclusive=False), 0, "`x` must be a positive finite number; got 0"),
+        (dict(low=0), -0.5, "`x` must be a non-negative finite number; got -0.5"),
+        (dict(low=0), float("inf"), "`x` must be a non-negative finite number; got inf"),
+        (dict(low=2), 1, "`x` must be a finite number >= 2; got 1"),
+        (dict(low=2, low_inclusive=False), 2, "`x` must be a finite number > 2; got 2"),
+        (dict(high=1), 1, "`x` must be a finite number < 1; got 1"),
+        (dict(high=1, high_inclusive=True), 1.5, "`x` must be a finite number <= 1; got 1.5"),
+        (
+            dict(low=0, high=1, high_inclusive=True),
+            1.5,
+            r"`x` must be a number in \[0, 1\]; got 1.5",
+        ),
+        (
+            dict(low=0, high=0.5, hint="(a fraction of the image)"),
+            0.5,
+            r"`x` must be a number in \[0, 0.5\) \(a fraction of the image\); got 0.5",
+        ),
+        (dict(low=0, high=1, low_inclusive=False), 0, r"`x` must be a number in \(0, 1\); got 0"),
+        (
+            dict(low=0, low_inclusive=False, kind="step"),
+            -1e-6,
+            "`x` must be a positive finite step; got -1e-06",
+        ),
+    ],
+)
 def test_the_number_message_names_the_argument_the_range_and_the_value(kwargs, value, message):
     with pytest.raises(ValueError, match=message):
         check_number(value, "x", **kwargs)
 
 
 def test_number_bounds_are_inclusive_or_not_as_asked():
-    assert check_number(0, "x", low=0) == 0.0 and check_number(1, "x", high=1, high_inclusive=True) == 1.0
-    assert check_number(np.float32(0.5), "x", low=0, high=1) == 0.5  # exactly representable: no rounding
+    assert (
+        check_number(0, "x", low=0) == 0.0
+        and check_number(1, "x", high=1, high_inclusive=True) == 1.0
+    )
+    # exactly representable: no rounding
+    assert check_number(np.float32(0.5), "x", low=0, high=1) == 0.5
     assert check_number(-1e300, "x") == -1e300  # no bound: any finite number
 
 

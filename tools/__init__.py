@@ -1,1 +1,1 @@
-"""Tools for the book's maintainers (refreshing outputs, timing chapters); not tests, not part of `utils`."""
+"""Maintainers' tools (refreshing outputs, timing chapters); not tests, not part of `utils`."""

@@ -1,6 +1,8 @@
-"""Helpers shared by the notebook tests and the maintainers' scripts: which notebooks, which parameters,
-the environment every notebook kernel starts in, and the record of which machine and libraries made a
-notebook's outputs."""
+"""Helpers shared by the notebook tests and the maintainers' scripts.
+
+Which notebooks, which parameters, the environment every notebook kernel starts in, and the record
+of which machine and libraries made a notebook's outputs."""
+
 import atexit
 import json
 import os
@@ -48,7 +50,7 @@ def reduced_parameters():
 
 
 def stored_glue(notebook, name):
-    """The text of the value a notebook glued as `name` (utils.book.glue), from its stored outputs."""
+    """Text of the value a notebook glued as `name` (utils.book.glue), from its stored outputs."""
     nb = nbformat.read(ROOT / notebook, as_version=4)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -64,30 +66,38 @@ def parameter(notebook, name):
 
 
 def check_parameter_names(notebook, parameters):
-    """Raise ValueError unless every name in `parameters` is a variable of the notebook's parameters cell."""
+    """Raise ValueError unless every name in `parameters` is a variable of the parameters cell."""
     known = papermill.inspect_notebook(str(notebook))
     if not known:
         raise ValueError(f"{notebook}: no cell tagged 'parameters'")
     unknown = sorted(set(parameters) - set(known))
     if unknown:
-        raise ValueError(f"{notebook}: {unknown} are not parameters of this notebook; "
-                         f"its parameters are {sorted(known)}")
+        raise ValueError(
+            f"{notebook}: {unknown} are not parameters of this notebook; "
+            f"its parameters are {sorted(known)}"
+        )
 
 
 def models_cache_for_run(reuse=False):
-    """The folder of trained models (utils.cache) for one test run, and whether the run must delete it after.
+    """The folder of trained models (utils.cache) for a test run, and whether to delete it after.
 
-    By default a fresh, empty temporary folder: nothing an earlier run stored can hide a change (a cold run).
-    With reuse (pytest --reuse-models, a warm run), utils.cache's own folder, kept: its key holds everything
-    that decides the trained weights, so an earlier run's entry is loaded only for the very same training."""
+    By default a fresh, empty temporary folder: nothing an earlier run stored can hide a change (a
+    cold run). With reuse (pytest --reuse-models, a warm run), utils.cache's own folder, kept: its
+    key holds everything that decides the trained weights, so an earlier run's entry is loaded only
+    for the very same training."""
     if not reuse:
         return Path(tempfile.mkdtemp(prefix="cnn-tested-cache-")), True
     folder = cache_dir()
     if folder is None:
-        raise ValueError(f"reusing trained models needs the cache on: {CACHE_ENV} is {os.environ[CACHE_ENV]!r}")
+        raise ValueError(
+            f"reusing trained models needs the cache on: {CACHE_ENV} is {os.environ[CACHE_ENV]!r}"
+        )
     problem = folder_problem(folder)
-    if problem:  # every kernel would refuse it with a warning and train afresh: a warm run in name only
-        raise ValueError(f"the cache of trained models {folder} {problem}: set {CACHE_ENV} to another folder")
+    # every kernel would refuse it with a warning and train afresh: a warm run in name only
+    if problem:
+        raise ValueError(
+            f"the cache of trained models {folder} {problem}: set {CACHE_ENV} to another folder"
+        )
     return folder, False
 
 
@@ -95,39 +105,55 @@ def prepare_kernel_environment():
     """Set what notebook kernels inherit: call before any kernel starts."""
     # TensorFlow's C++ log lines would otherwise land in notebook outputs as stderr.
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    # Build matplotlib's font cache now, so that no kernel writes "building the font cache" to stderr.
+    # Build matplotlib's font cache now, so that no kernel writes "building the font cache" to
+    # stderr.
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.font_manager  # noqa: F401
 
-    # Kernel "python3" is this environment's Python, whatever kernelspecs the user has installed (the libraries
-    # recorded in the notebooks are this process's): JUPYTER_PATH is searched before the user's folders.
+    # Kernel "python3" is this environment's Python, whatever kernelspecs the user has installed
+    # (the libraries recorded in the notebooks are this process's): JUPYTER_PATH is searched before
+    # the user's folders.
     folder = Path(tempfile.mkdtemp(prefix="cnn-tested-kernels-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "kernels" / "python3").mkdir(parents=True)
-    (folder / "kernels" / "python3" / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (this environment)", "language": "python"}))
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("JUPYTER_PATH")]))
+    (folder / "kernels" / "python3" / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (this environment)",
+                "language": "python",
+            }
+        )
+    )
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [str(folder), os.environ.get("JUPYTER_PATH")])
+    )
 
 
-# --- which machine and which libraries recorded a notebook's outputs ------------------------------
-# A trained model's weights differ in their last bits between CPUs (other SIMD kernels, other
-# summation orders) and between kernel settings on one CPU, so outputs that depend on them (training
-# logs, accuracies, figures of learned weights) are reproduced exactly only on a machine with the
-# recording one's fingerprint (utils.machine). Cells that show such outputs carry the tag
-# MACHINE_DEPENDENT and declare a tolerance (tools/tolerance.py): elsewhere they are compared within it.
-# Their assertions run everywhere. Other library versions are no reason to relax anything: they make
-# the stored outputs stale, and the tests fail until the notebook is refreshed.
+# --- which machine and which libraries recorded a notebook's outputs
+# ------------------------------ A trained model's weights differ in their last bits between CPUs
+# (other SIMD kernels, other summation orders) and between kernel settings on one CPU, so outputs
+# that depend on them (training logs, accuracies, figures of learned weights) are reproduced
+# exactly only on a machine with the recording one's fingerprint (utils.machine). Cells that show
+# such outputs carry the tag MACHINE_DEPENDENT and declare a tolerance (tools/tolerance.py):
+# elsewhere they are compared within it. Their assertions run everywhere. Other library versions
+# are no reason to relax anything: they make the stored outputs stale, and the tests fail until the
+# notebook is refreshed.
 MACHINE_DEPENDENT = "machine-dependent"
 METADATA_KEY = "cnn_tested"
 REFRESH = ".venv/bin/python tools/refresh_outputs.py"
 
 
 def record_machine(nb):
-    """Store this machine's fingerprint and the library versions in a notebook's metadata (at refresh)."""
-    nb.metadata[METADATA_KEY] = {"machine_fingerprint": machine_fingerprint(), "versions": library_versions()}
+    """Store this machine's fingerprint and the library versions in a notebook's metadata.
+
+    Called at refresh."""
+    nb.metadata[METADATA_KEY] = {
+        "machine_fingerprint": machine_fingerprint(),
+        "versions": library_versions(),
+    }
 
 
 def recorded_here(nb):
@@ -136,15 +162,24 @@ def recorded_here(nb):
 
 
 def staleness(nb, path):
-    """Why the notebook at `path` has stale outputs for the installed libraries, with the fix; None if it has none."""
+    """Why the notebook at `path` has stale outputs for the installed libraries, with the fix.
+
+    None if its outputs are not stale."""
     record = nb.metadata.get(METADATA_KEY, {})
     fix = f"Refresh its outputs: {REFRESH} {path}"
     if "machine_fingerprint" not in record or "versions" not in record:
-        return (f"{path} does not record the machine and library versions that made its outputs "
-                f"(notebook metadata '{METADATA_KEY}'), so nothing shows they are current. {fix}")
-    changed = [f"{name} {record['versions'].get(name)} -> {version}" for name, version in library_versions().items()
-               if record["versions"].get(name) != version]
+        return (
+            f"{path} does not record the machine and library versions that made its outputs "
+            f"(notebook metadata '{METADATA_KEY}'), so nothing shows they are current. {fix}"
+        )
+    changed = [
+        f"{name} {record['versions'].get(name)} -> {version}"
+        for name, version in library_versions().items()
+        if record["versions"].get(name) != version
+    ]
     if changed:
-        return (f"{path} was recorded with other library versions than the installed ones "
-                f"({', '.join(changed)}): its stored outputs are stale. {fix}")
+        return (
+            f"{path} was recorded with other library versions than the installed ones "
+            f"({', '.join(changed)}): its stored outputs are stale. {fix}"
+        )
     return None

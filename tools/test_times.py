@@ -1,14 +1,18 @@
-"""Where the last test run's time went: each chapter's nbval seconds (its cells re-executed and compared) and
-papermill seconds (its crash run with reduced parameters), the browser, draw-page and PDF tests, and the unit
-tests, read from the file the test run writes (conftest.py: _build/test_times.json).
+"""Where the last test run's time went, per chapter and per group of tests.
+
+Each chapter's nbval seconds (its cells re-executed and compared) and papermill seconds (its crash
+run with reduced parameters), the browser, draw-page and PDF tests, and the unit tests, read from
+the file the test run writes (conftest.py: _build/test_times.json; CNN_TESTED_TIMES names another).
 
     python tools/test_times.py                             # the last `pytest` run's
-    python tools/test_times.py _build/rehearse_times.json  # another run's (CNN_TESTED_TIMES names the file)
+    python tools/test_times.py _build/rehearse_times.json  # another run's
 
-Each test's seconds include its setup and teardown, so a session fixture's cost (the book's HTML build, Chromium's
-start) counts in the group of the first test that uses it. Chapter 6's crash runs are part of the cache test
-(tests/test_notebooks.py), which runs chapter 6 twice: they are listed as chapter 6's papermill seconds.
+Each test's seconds include its setup and teardown, so a session fixture's cost (the book's HTML
+build, Chromium's start) counts in the group of the first test that uses it. Chapter 6's crash runs
+are part of the cache test (tests/test_notebooks.py), which runs chapter 6 twice: they are listed
+as chapter 6's papermill seconds.
 """
+
 import argparse
 import json
 import re
@@ -20,8 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 from tools.notebooks import ROOT  # noqa: E402
 
 REPORT = ROOT / "_build" / "test_times.json"
-CACHE_TEST = "test_chapter_6_loads_chapter_4s_model"  # tests/test_notebooks.py: runs chapter 6 twice
-GROUPS = {"tests/test_browser.py": "browser", "tests/test_draw_page.py": "draw page", "tests/test_pdf.py": "PDF"}
+CACHE_TEST = (
+    "test_chapter_6_loads_chapter_4s_model"  # tests/test_notebooks.py: runs chapter 6 twice
+)
+GROUPS = {
+    "tests/test_browser.py": "browser",
+    "tests/test_draw_page.py": "draw page",
+    "tests/test_pdf.py": "PDF",
+}
 
 
 def group(nodeid):
@@ -50,8 +60,12 @@ def summarize(seconds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("report", nargs="?", type=Path, default=REPORT, help=f"default: {REPORT.relative_to(ROOT)}")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "report", nargs="?", type=Path, default=REPORT, help=f"default: {REPORT.relative_to(ROOT)}"
+    )
     args = parser.parse_args(argv)
     if not args.report.is_file():
         raise SystemExit(f"{args.report} not found: run pytest first (conftest.py writes it)")
@@ -63,8 +77,10 @@ def main(argv=None):
     print(f"{'all chapters':45}{nbval:9.0f}{crash:13.0f}")
     for what in ("browser", "draw page", "PDF", "unit tests"):
         print(f"{what:45}{others.get(what, 0.0):9.0f}")
-    print(f"{'total (the tests; pytest start and collection not counted)':58}"
-          f"{nbval + crash + sum(others.values()):5.0f}")
+    print(
+        f"{'total (the tests; pytest start and collection not counted)':58}"
+        f"{nbval + crash + sum(others.values()):5.0f}"
+    )
 
 
 if __name__ == "__main__":

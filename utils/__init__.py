@@ -2,6 +2,7 @@
 
 Import the modules explicitly, e.g. ``from utils import ops``.
 """
+
 import hashlib as _hashlib
 from pathlib import Path as _Path
 
@@ -15,5 +16,6 @@ def source_digest():
     return digest.hexdigest()
 
 
-# Taken when the package is imported, before any of its modules runs: the key of utils.cache uses it.
+# Taken when the package is imported, before any of its modules runs: the key of utils.cache uses
+# it.
 SOURCE_AT_IMPORT = source_digest()

@@ -1,4 +1,5 @@
 """Checks the chapters run in front of the reader: our NumPy result against TensorFlow's."""
+
 import numpy as np
 
 from utils.validation import check_number
@@ -21,15 +22,17 @@ def report_max_diff(label, actual, expected, atol):
     diff = max_abs_diff(actual, expected)
     print(f"{label}: max |difference| = {diff:.1e} (tolerance {atol:.0e})")
     if not diff <= atol:
-        raise AssertionError(f"{label}: max |difference| {diff:.3e} exceeds the tolerance {atol:.0e}")
+        raise AssertionError(
+            f"{label}: max |difference| {diff:.3e} exceeds the tolerance {atol:.0e}"
+        )
 
 
 def relative_error(actual, expected):
-    """max |actual - expected| / max |expected|: the largest difference in units of the largest value.
+    """max |actual - expected| / max |expected|: largest difference in units of the largest value.
 
-    One number per array, in the max norm: an entry far smaller than the largest can be wrong by 100 % and stay
-    below a bound (CS231n's elementwise |a - b| / max(|a|, |b|) would catch it). An all-zero `expected` has no
-    scale: then the result is the absolute max |actual - expected|.
+    One number per array, in the max norm: an entry far smaller than the largest can be wrong by
+    100 % and stay below a bound (CS231n's elementwise |a - b| / max(|a|, |b|) would catch it). An
+    all-zero `expected` has no scale: then the result is the absolute max |actual - expected|.
     """
     scale = np.max(np.abs(np.asarray(expected, dtype=np.float64)))
     return max_abs_diff(actual, expected) / scale if scale > 0 else max_abs_diff(actual, expected)
@@ -40,20 +43,19 @@ def report_relative_error(label, actual, expected, rtol):
     error = relative_error(actual, expected)
     print(f"{label}: relative error = {error:.1e} (tolerance {rtol:.0e})")
     if not error <= rtol:
-        raise AssertionError(f"{label}: relative error {error:.3e} exceeds the tolerance {rtol:.0e}")
+        raise AssertionError(
+            f"{label}: relative error {error:.3e} exceeds the tolerance {rtol:.0e}"
+        )
     return error
 
 
 def numerical_gradient(f, x, eps=1e-6):
-    """Central-difference gradient of the scalar function f at x, one entry at a time: (f(x + eps) - f(x - eps)) / 2 eps.
+    """Gradient of a scalar f at x by central differences: (f(x + eps) - f(x - eps)) / 2 eps.
 
-    x must be float64: float32's rounding error (1e-7 relative) divided by a small eps would swamp the
-    difference. Costs 2 * x.size calls of f, so use it on small arrays only.
+    x must be float64: float32's rounding error (1e-7 relative) divided by a small eps would swamp
+    the difference. Costs 2 * x.size calls of f, so use it on small arrays only.
     """
-    x = np.asarray(x)
-    if x.dtype != np.float64:
-        raise TypeError(f"`x` must be float64 for finite differences; got dtype {x.dtype}")
-    eps = check_number(eps, "eps", low=0, low_inclusive=False, kind="step")
+    x, eps = _check_finite_differences(x, eps)
     x, grad = x.copy(), np.zeros_like(x)
     for index in np.ndindex(x.shape):
         saved = x[index]
@@ -66,12 +68,20 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-def tape_gradients(forward, inputs, upstream):
-    """Gradients of sum(forward(*inputs) * upstream) with respect to each input, by tf.GradientTape.
+def _check_finite_differences(x, eps):
+    """x as float64 (float32's rounding would swamp the differences) and eps as a positive step."""
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(f"`x` must be float64 for finite differences; got dtype {x.dtype}")
+    return x, check_number(eps, "eps", low=0, low_inclusive=False, kind="step")
 
-    forward: TensorFlow operations on tensors; upstream: the gradient of a loss with respect to forward's
-    output (its shape, or a scalar), so the results are what a backward pass must return for each input
-    (zeros for an input that forward does not use).
+
+def tape_gradients(forward, inputs, upstream):
+    """Gradients of sum(forward(*inputs) * upstream) for each input, by tf.GradientTape.
+
+    forward: TensorFlow operations on tensors; upstream: the gradient of a loss with respect to
+    forward's output (its shape, or a scalar), so the results are what a backward pass must return
+    for each input (zeros for an input that forward does not use).
     """
     import tensorflow as tf
 
@@ -79,15 +89,23 @@ def tape_gradients(forward, inputs, upstream):
     with tf.GradientTape() as tape:
         tape.watch(tensors)
         loss = tf.reduce_sum(forward(*tensors) * upstream)
-    return [g.numpy() for g in tape.gradient(loss, tensors, unconnected_gradients=tf.UnconnectedGradients.ZERO)]
+    return [
+        g.numpy()
+        for g in tape.gradient(loss, tensors, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    ]
 
 
 def numerical_gradients(forward, inputs, upstream, eps=1e-6):
-    """The same gradients as tape_gradients by central differences in float64: forward is NumPy code here."""
+    """The same gradients as tape_gradients, by central differences in float64.
+
+    forward is NumPy code here.
+    """
     inputs = [np.asarray(a, dtype=np.float64) for a in inputs]
     gradients = []
     for k in range(len(inputs)):
+
         def loss(value, k=k):
-            return float(np.sum(forward(*inputs[:k], value, *inputs[k + 1:]) * upstream))
+            return float(np.sum(forward(*inputs[:k], value, *inputs[k + 1 :]) * upstream))
+
         gradients.append(numerical_gradient(loss, inputs[k], eps))
     return gradients

@@ -1,10 +1,12 @@
 """One call that makes a TensorFlow/Keras run reproducible on a given machine."""
+
 import tensorflow as tf
 import keras
 
 from utils.validation import check_int
 
-THREADS = 2  # the same everywhere: oneDNN does not promise equal sums across thread counts (not measured here)
+# the same everywhere: oneDNN does not promise equal sums across thread counts (not measured here)
+THREADS = 2
 
 
 def make_reproducible(seed, threads=THREADS):
@@ -27,9 +29,13 @@ def _pin_threads(threads):
         threading.set_intra_op_parallelism_threads(threads)
         threading.set_inter_op_parallelism_threads(threads)
     except RuntimeError:
-        current = (threading.get_intra_op_parallelism_threads(),
-                   threading.get_inter_op_parallelism_threads())
+        current = (
+            threading.get_intra_op_parallelism_threads(),
+            threading.get_inter_op_parallelism_threads(),
+        )
         if current != (threads, threads):
             raise RuntimeError(
-                f"TensorFlow already runs with (intra, inter) threads {current}, not ({threads}, {threads}): "
-                "call make_reproducible() before any TensorFlow op runs (restart the kernel).") from None
+                f"TensorFlow already runs with (intra, inter) threads {current}, not ({threads}, "
+                f"{threads}): "
+                "call make_reproducible() before any TensorFlow op runs (restart the kernel)."
+            ) from None
