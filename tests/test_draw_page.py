@@ -25,10 +25,7 @@ from tools.notebooks import ROOT, stored_glue
 PAGE = "draw_a_digit.html"
 EXAMPLES = json.loads((ROOT / "_static" / "draw" / "examples.json").read_text())
 # the page inks strokes as render_strokes(strokes, size=280, width=22.5)
-RASTER, PEN = (
-    280,
-    280 * 9 / 112,
-)
+RASTER, PEN = 280, 280 * 9 / 112
 # JavaScript's resize in float64 against TensorFlow's in float32: rounding, about 3e-7 (report)
 INPUT_ATOL = 1e-5
 # Every layer within 1e-5 of Keras', relative to the layer's largest value where that exceeds 1

@@ -344,11 +344,7 @@ def conv2d_backward(x, kernel, grad, strides=1, padding="valid", input_gradient=
         dx_padded, ((0, 0), (0, rows - dx_padded.shape[1]), (0, cols - dx_padded.shape[2]), (0, 0))
     )
     # pixels no window read: 0
-    return (
-        dx_padded[:, top : top + x.shape[1], left : left + x.shape[2]],
-        dkernel,
-        dbias,
-    )
+    return dx_padded[:, top : top + x.shape[1], left : left + x.shape[2]], dkernel, dbias
 
 
 def dense_backward(x, kernel, grad):

@@ -95,10 +95,7 @@ class Adam(_Optimizer):
             f = w.dtype.type  # Keras casts every constant to the weight's dtype...
             g, t = g.astype(w.dtype, copy=False), f(self.iterations + 1)
             # ...the betas through float32
-            beta_1, beta_2 = (
-                f(np.float32(self.beta_1)),
-                f(np.float32(self.beta_2)),
-            )
+            beta_1, beta_2 = f(np.float32(self.beta_1)), f(np.float32(self.beta_2))
             alpha = f(self.learning_rate) * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
             m += (g - m) * f(1 - self.beta_1)
             v += (np.square(g) - v) * f(1 - self.beta_2)
