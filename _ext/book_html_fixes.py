@@ -30,7 +30,7 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
 # visible text, and the shortcut is announced the standard way.
 SEARCH_FIELD = re.compile(
     r'(<button class="btn search-button-field search-button__button[^"]*"[^>]*?) '
-    r'aria-label="Search"'
+    r'aria-label="[^"]*"'  # "Search"; in the Korean edition "검색", while the field shows "Search"
 )
 # The colour-mode button's three icons carry titles ("Light", "Dark", "System Settings") that do
 # not match its name, "Color mode" (the same rule): the icons are decoration, hidden from assistive
@@ -50,8 +50,9 @@ def accessible_html(html):
     """The page's HTML with the fixes above applied."""
     html = SEARCH_FIELD.sub(r'\1 aria-keyshortcuts="Control+K"', html)
     html = MODE_ICON.sub(r'\1 aria-hidden="true">', html)
+    name = "이 책" if '<html lang="ko"' in html else "The book"  # in the page's language
     html = html.replace(
-        PRIMARY_SIDEBAR, PRIMARY_SIDEBAR[:-1] + ' role="navigation" aria-label="The book">'
+        PRIMARY_SIDEBAR, PRIMARY_SIDEBAR[:-1] + f' role="navigation" aria-label="{name}">'
     )
     return html.replace(BIBLIO_ENTRY, 'role="listitem"')
 

@@ -69,7 +69,8 @@ def table(header, rows, widths):
             target += row
     tgroup += head
     tgroup += body
-    return nodes.table("", tgroup)
+    # made from the notebooks' metadata, English in both editions (tests/test_browser.py)
+    return nodes.table("", tgroup, classes=["comparison-table"])
 
 
 class ComparisonCounts(SphinxDirective):

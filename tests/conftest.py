@@ -10,13 +10,13 @@ repro.make_reproducible(0)
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The book built from this checkout (HTML, warnings as errors), served on 127.0.0.1.
+    """The book built from this checkout (both editions, warnings as errors), served on 127.0.0.1.
 
     Yields its base URL. Where BOOK_HTML names a build of this checkout (.ci/run builds it once,
     before the tests), that one is served."""
     from tools import browser
 
-    html = browser.prebuilt("BOOK_HTML", "index.html") or browser.build_book(
+    html = browser.prebuilt("BOOK_HTML", "index.html") or browser.build_editions(
         tmp_path_factory.mktemp("book")
     )
     with browser.serve(html) as url:

@@ -33,8 +33,26 @@ def toc_pages():
     return [f + ".html" for f in toc_files()] + ["genindex.html", "search.html"]
 
 
-PAGES = toc_pages()
-NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / p).with_suffix(".ipynb").exists()]
+# Both editions: the English one at the root, the Korean one in ko/ (tools/build_book.py)
+EDITIONS = {"": "en", "ko/": "ko"}
+PAGES = [folder + page for folder in EDITIONS for page in toc_pages()]
+NOTEBOOK_PAGES = [
+    p for p in PAGES if (ROOT / p.removeprefix("ko/")).with_suffix(".ipynb").exists()
+]
+# Text a Korean page keeps in English: code, outputs, formulas, references, names of papers; not
+# translated yet: the draw page's interactive panel (its labels and draw.mjs's messages) and the
+# tables of "How this book is tested", made from the notebooks' metadata
+# (_ext/comparison_tables.py)
+KEPT_IN_ENGLISH = (
+    "pre, code, .cell_output, .output, mjx-container, .MathJax, .citation, .footnote-list, "
+    "[role=doc-bibliography], .bibtex, dl.footnote, .pasted-text, .draw-digit, "
+    ".comparison-table"
+)
+
+
+def edition(path):
+    """The language of a page of the built book: 'ko' for ko/..., else 'en'."""
+    return "ko" if path.startswith("ko/") else "en"
 
 
 @pytest.fixture(scope="module", params=PAGES)
@@ -60,7 +78,7 @@ def test_page_reads_cleanly(opened):
     if path in NOTEBOOK_PAGES:
         assert page.locator(".cell_input").count() > 0 and page.locator(".cell_output").count() > 0
         links = page.evaluate("[...document.querySelectorAll('a')].map(a => a.href)")
-        notebook = path.removesuffix(".html") + ".ipynb"
+        notebook = path.removeprefix("ko/").removesuffix(".html") + ".ipynb"
         assert f"https://mybinder.org/v2/gh/{REPO}/{BRANCH}?urlpath=lab/tree/{notebook}" in links
         assert f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{notebook}" in links
     set_scheme(page, "light")
@@ -72,12 +90,42 @@ def test_page_reads_cleanly(opened):
     assert opened.problems == [], "\n".join(opened.problems)
 
 
-def test_search_finds_convolution(browser, site):
-    page = Visit(browser, site + "search.html?q=convolution").page
+@pytest.mark.parametrize("folder, word", [("", "convolution"), ("ko/", "합성곱")])
+def test_search_finds_convolution(browser, site, folder, word):
+    page = Visit(browser, site + folder + f"search.html?q={word}").page
     page.wait_for_selector("#search-results li", timeout=15000)
     titles = page.locator("#search-results li a").all_inner_texts()
-    assert any(re.search("convolution", t, re.I) for t in titles), f"search results: {titles}"
+    assert any(re.search(word, t, re.I) for t in titles), f"search results: {titles}"
     page.close()
+
+
+def test_page_is_in_its_language_and_links_to_the_other_edition(opened, browser, site):
+    page, path = opened.page, opened.path
+    language = edition(path)
+    assert page.evaluate("document.documentElement.lang") == language
+    switch = page.locator(".edition-switch a")
+    assert switch.count() == 1, "every page links to the same page in the other edition"
+    other = switch.get_attribute("hreflang")
+    assert other == {"en": "ko", "ko": "en"}[language]
+    target = page.evaluate("document.querySelector('.edition-switch a').href")
+    assert target == site + (path.removeprefix("ko/") if language == "ko" else "ko/" + path)
+    if language == "ko" and path.removeprefix("ko/") not in ("genindex.html", "search.html"):
+        # the prose is Korean: most letters outside code, outputs, formulas and references are
+        # Hangul (names such as Conv2D, NumPy and MNIST stay English)
+        hangul, latin = page.evaluate(
+            """kept => {
+                 const article = document.querySelector('article').cloneNode(true);
+                 article.querySelectorAll(kept).forEach(e => e.remove());
+                 const text = article.textContent;
+                 return [(text.match(/[\\uac00-\\ud7a3]/g) || []).length,
+                         (text.match(/[A-Za-z]/g) || []).length];
+               }""",
+            KEPT_IN_ENGLISH,
+        )
+        assert hangul > latin, f"{hangul} Hangul syllables, {latin} Latin letters"
+    other_page = Visit(browser, target).page
+    assert other_page.evaluate("document.documentElement.lang") == other
+    other_page.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

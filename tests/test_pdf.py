@@ -1,5 +1,8 @@
 """The book as one PDF (tools/build_pdf.py), read back with pdftotext, pdfimages and pdfinfo.
 
+Each edition has its PDF: English (BOOK_PDF) and Korean (BOOK_PDF_KO), tested alike; the Korean
+one's titles are the catalogs' translations of the English ones, printed in a Korean font.
+
 Needs Chromium (as the browser test) and poppler-utils (Debian: `apt-get install poppler-utils`);
 skipped, saying so, without them, and failed instead with REQUIRE_BROWSER=1, as in CI.
 """
@@ -14,18 +17,23 @@ import subprocess
 import nbformat
 import pytest
 
-from tools import build_pdf
+from tools import build_book, build_pdf, translations
 from tools.browser import prebuilt, required
 from tools.notebooks import ROOT, toc_files
 
 # plausible page counts: 177 pages when the PDF was first made (nine chapters, A4)
 PAGES = (120, 300)
-POPPLER = ("pdftotext", "pdfimages", "pdfinfo")
+POPPLER = ("pdftotext", "pdfimages", "pdfinfo", "pdffonts")
+
+
+@pytest.fixture(scope="module", params=["en", "ko"])
+def language(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
 def pdf(
-    tmp_path_factory, browser
+    tmp_path_factory, browser, language
 ):  # `browser`: skips or fails exactly as the browser test does without Chromium
     missing = [tool for tool in POPPLER if shutil.which(tool) is None]
     if missing:
@@ -33,14 +41,23 @@ def pdf(
         if required("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set: the PDF test may not be skipped)")
         pytest.skip(reason)
-    built = prebuilt("BOOK_PDF", "")
-    # .ci/run made the PDF once, before the tests (BOOK_PDF): the file it publishes is the one
-    # tested
+    built = prebuilt("BOOK_PDF" if language == "en" else f"BOOK_PDF_{language.upper()}", "")
+    # .ci/run made the PDFs once, before the tests (BOOK_PDF, BOOK_PDF_KO): the files it
+    # publishes are the ones tested
     if built:
         return built
-    path = tmp_path_factory.mktemp("pdf") / "book.pdf"
-    build_pdf.build(path, browser)
+    path = tmp_path_factory.mktemp("pdf") / f"book-{language}.pdf"
+    build_pdf.build(path, browser, language)
     return path
+
+
+def translate(page, text, language):
+    """The text of a page in an edition: the English itself, or its translation in the catalog."""
+    if language == "en":
+        return text
+    catalog = translations.read(translations.CATALOGS / f"{page}.po")
+    message = catalog.get(text) or catalog.get(re.sub(r"\s*\n\s*", " ", text))
+    return message.string if message and message.string else text
 
 
 def run(*command):
@@ -60,8 +77,8 @@ def normalize(text):
     return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
 
 
-def headings():
-    """Every title of the book, as the sources write them.
+def headings(language="en"):
+    """Every title of the book, as the sources write them (or as the catalogs translate them).
 
     Each page's title and its ## and ### sections."""
     found = []
@@ -82,24 +99,32 @@ def headings():
         # headings inside code or directives are not titles
         text = re.sub(r"```.*?```", "", text, flags=re.S)
         for line in re.findall(r"^#{1,3} (.+)$", text, flags=re.M):
+            line = translate(name, line, language)
             # {doc}`text <target>` -> text
             title = re.sub(r"\{[a-z:]+\}`([^`<]*?)(?: <[^>]*>)?`", r"\1", line)
             found.append(normalize(title.replace("`", "")))
     return found
 
 
-def test_every_chapter_and_section_title_is_in_the_pdf(pdf):
+def opening(language):
+    """The first words of the front page's first paragraph, in an edition's language."""
+    first = (ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1]
+    return normalize(translate(toc_files()[0], first, language))
+
+
+def test_every_chapter_and_section_title_is_in_the_pdf(pdf, language):
     text = normalize(run("pdftotext", "-enc", "UTF-8", str(pdf), "-"))
     # the title page and the table of contents come first; the titles must be found in what follows
     # them
-    opening = normalize((ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1])[:60]
-    front, body = text[: text.index(opening)], text[text.index(opening) :]
-    book_title = build_pdf.book_config()["title"]
-    assert book_title in front and "Contents" in front, (
+    start = text.index(opening(language)[:60])
+    front, body = text[:start], text[start:]
+    book_title = build_book.title(language)
+    contents = build_pdf.FRONT_MATTER[language]["contents"]
+    assert book_title in front and contents in front, (
         "no title page or contents before the front page's text"
     )
     # the front page's own title: on the title page only
-    titles = [t for t in headings() if t != book_title]
+    titles = [t for t in headings(language) if t != book_title]
     assert len(titles) > 100, f"only {len(titles)} titles found in the sources"
     missing = [t for t in titles if t not in body]
     assert missing == [], f"titles missing from the PDF's pages: {missing}"
@@ -112,21 +137,34 @@ def test_every_chapter_and_section_title_is_in_the_pdf(pdf):
         position = found + len(title)
 
 
-def test_each_repeated_title_is_a_numbered_heading_as_often_as_the_book_has_it(pdf):
+def test_each_repeated_title_is_a_numbered_heading_as_often_as_the_book_has_it(pdf, language):
     # "Summary", "Exercises" and "References" close each of ten chapters: ten numbered headings
     # each ("4.10. Summary")
     lines = run("pdftotext", "-enc", "UTF-8", str(pdf), "-").splitlines()
-    opening = normalize((ROOT / (toc_files()[0] + ".md")).read_text().split("\n\n")[1])[:30]
+    first = opening(language)[:30]
     # after the contents
-    start = next(i for i, line in enumerate(lines) if normalize(line).startswith(opening))
+    start = next(i for i, line in enumerate(lines) if normalize(line).startswith(first))
     numbered = collections.Counter(
         re.sub(r"^\d+(\.\d+)*\. ", "", normalize(line))
         for line in lines[start:]
         if re.match(r"\s*\d+(\.\d+)*\. \S", line)
     )
-    repeated = {title: n for title, n in collections.Counter(headings()).items() if n > 1}
-    assert repeated.get("Summary", 0) >= 10 and repeated.get("Exercises", 0) >= 10, repeated
+    repeated = {t: n for t, n in collections.Counter(headings(language)).items() if n > 1}
+    closing = [translate("chapters/01_convolution", t, language) for t in ("Summary", "Exercises")]
+    assert all(repeated.get(title, 0) >= 10 for title in closing), repeated
     assert {title: numbered[title] for title in repeated} == repeated
+
+
+def test_the_korean_pdf_is_set_in_a_korean_font(pdf, language):
+    if language != "ko":
+        pytest.skip("the Korean edition's PDF only")
+    text = run("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+    hangul = len(re.findall(r"[\uac00-\ud7a3]", text))
+    assert hangul > 50000, f"only {hangul} Hangul syllables in the Korean PDF"
+    fonts = run("pdffonts", str(pdf))
+    assert re.search(r"(?i)nanum|cjk|noto sans kr|gothic|myeongjo|batang|gulim|malgun", fonts), (
+        fonts
+    )
 
 
 def test_the_page_count_is_plausible(pdf):

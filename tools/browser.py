@@ -53,15 +53,17 @@ def prebuilt(name, marker):
     return path
 
 
-def build_book(out, builder="html"):
-    """Build the book from this checkout into out/_build/<builder>; return that folder.
+def build_book(out, builder="html", language="en"):
+    """Build one edition of the book from this checkout into out/_build/<builder>; return it.
 
-    Warnings are errors."""
-    jupyter_book = (
-        shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or "jupyter-book"
-    )
-    build = subprocess.run(
-        [
+    The Korean edition goes to out/_build/<builder>/ko, where the English edition's language switch
+    finds it. Warnings are errors."""
+    folder = Path(out) / "_build" / builder
+    if language == "en":
+        jupyter_book = (
+            shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or "jupyter-book"
+        )
+        command = [
             jupyter_book,
             "build",
             str(ROOT),
@@ -69,18 +71,26 @@ def build_book(out, builder="html"):
             str(out),
             "--builder",
             builder,
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-    )
+        ]
+        command += ["-W", "-n", "--keep-going"]
+    else:
+        folder = folder / language
+        command = [sys.executable, str(ROOT / "tools" / "build_book.py"), "--language", language]
+        command += ["--builder", builder, "--output", str(folder)]
+    build = subprocess.run(command, capture_output=True, text=True)
     if build.returncode != 0:
         raise RuntimeError(
-            f"the book does not build ({builder}):\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
+            f"the book does not build ({language}, {builder}):\n{build.stdout[-3000:]}\n"
+            f"{build.stderr[-3000:]}"
         )
-    return Path(out) / "_build" / builder
+    return folder
+
+
+def build_editions(out):
+    """Build the English HTML edition and the Korean one inside it; return the English folder."""
+    html = build_book(out)
+    build_book(out, language="ko")
+    return html
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 (Jupyter Book's own `pdfhtml` builder downloads a browser, which cannot work offline.)
 
     python tools/build_pdf.py                  # writes _build/pdf/book.pdf
+    python tools/build_pdf.py --language ko    # the Korean edition: _build/pdf/book-ko.pdf
     python tools/build_pdf.py --output my.pdf
 
 It builds the book as a single HTML page (`jupyter-book build --builder singlehtml`), serves it on
@@ -24,10 +25,20 @@ from pathlib import Path
 
 # the repository root: `tools` and `utils`
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import browser  # noqa: E402
+from tools import browser, build_book  # noqa: E402
 from tools.notebooks import ROOT, toc_files  # noqa: E402
 
 OUTPUT = ROOT / "_build" / "pdf" / "book.pdf"
+OUTPUTS = {"en": OUTPUT, "ko": ROOT / "_build" / "pdf" / "book-ko.pdf"}
+# The title page and the contents in each edition's language (English: _config.yml's title, author)
+FRONT_MATTER = {
+    "ko": {
+        "author": "Convolutional Neural Networks, Tested 저자들",
+        "built": "커밋 {commit}에서 {date:%Y년 %m월 %d일} 빌드",
+        "contents": "차례",
+    },
+    "en": {"built": "Built from commit {commit} on {date:%d %B %Y}", "contents": "Contents"},
+}
 MARGIN_MM = {"top": 16, "bottom": 18, "left": 16, "right": 16}
 
 PRINT_CSS = """
@@ -63,7 +74,7 @@ section.pdf-chapter-start { break-before: page; }
 .pdf-contents a { color: inherit; text-decoration: none; }
 """
 
-PREPARE_JS = """([title, author, subtitle]) => {
+PREPARE_JS = """([title, author, subtitle, contentsTitle]) => {
   // every solution open, right after its exercise; every collapsed cell shown
   document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
   document.querySelectorAll('.dropdown.toggle-hidden, .admonition.toggle-hidden')
@@ -93,7 +104,7 @@ PREPARE_JS = """([title, author, subtitle]) => {
   // table of contents: every chapter and its sections, linked (the PDF outline has them too)
   const contents = document.createElement('nav');
   contents.className = 'pdf-contents';
-  contents.innerHTML = '<h2>Contents</h2>';
+  contents.innerHTML = `<h2>${contentsTitle}</h2>`;
   const list = document.createElement('ol');
   for (const chapter of chapters) {
     const heading = chapter.querySelector(':scope > h2');
@@ -144,8 +155,8 @@ def commit():
     return result.stdout.strip() or "uncommitted"
 
 
-def build(output=OUTPUT, chrome=None):
-    """Build the book and print it to `output` with Playwright's Chromium `chrome`.
+def build(output=OUTPUT, chrome=None, language="en"):
+    """Build one edition of the book and print it to `output` with Playwright's Chromium `chrome`.
 
     `chrome` None launches Debian's. Returns the number of chapters and reference pages in it."""
     if chrome is None:
@@ -160,13 +171,16 @@ def build(output=OUTPUT, chrome=None):
         with sync_playwright() as p:
             chrome = p.chromium.launch(executable_path=binary, args=["--no-sandbox"])
             try:
-                return build(output, chrome)
+                return build(output, chrome, language)
             finally:
                 chrome.close()
     config = book_config()
-    subtitle = f"Built from commit {commit()} on {datetime.date.today():%d %B %Y}"
+    front = FRONT_MATTER[language]
+    title = build_book.title(language)
+    author = front.get("author", config["author"])
+    subtitle = front["built"].format(commit=commit(), date=datetime.date.today())
     with tempfile.TemporaryDirectory() as out:
-        single = browser.build_book(out, builder="singlehtml")
+        single = browser.build_book(out, builder="singlehtml", language=language)
         with browser.serve(single) as url:
             visit = browser.Visit(chrome, url + toc_files()[0] + ".html", color_scheme="light")
             page = visit.page
@@ -179,7 +193,7 @@ def build(output=OUTPUT, chrome=None):
             printable_mm = 210 - MARGIN_MM["left"] - MARGIN_MM["right"]
             page.set_viewport_size({"width": int(printable_mm / 25.4 * 96), "height": 1000})
             page.add_style_tag(content=PRINT_CSS)
-            chapters = page.evaluate(PREPARE_JS, [config["title"], config["author"], subtitle])
+            chapters = page.evaluate(PREPARE_JS, [title, author, subtitle, front["contents"]])
             output.parent.mkdir(parents=True, exist_ok=True)
             footer = (
                 '<div style="font-size:8px;width:100%;text-align:center;color:#555">'
@@ -219,11 +233,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--output", type=Path, default=OUTPUT, help=f"default: {OUTPUT.relative_to(ROOT)}"
-    )
+    parser.add_argument("--language", choices=sorted(OUTPUTS), default="en")
+    parser.add_argument("--output", type=Path, help="default: _build/pdf/book.pdf, book-ko.pdf")
     args = parser.parse_args(argv)
-    chapters = build(args.output.resolve())
+    args.output = args.output or OUTPUTS[args.language]
+    chapters = build(args.output.resolve(), language=args.language)
     print(
         f"wrote {args.output} ({args.output.stat().st_size / 1e6:.1f} MB, {chapters} chapters "
         f"and reference pages)"
