@@ -44,7 +44,8 @@ NOTEBOOK_PAGES = [
 # tables of "How this book is tested", made from the notebooks' metadata
 # (_ext/comparison_tables.py)
 KEPT_IN_ENGLISH = (
-    "pre, code, .cell_output, .output, mjx-container, .MathJax, .citation, .footnote-list, "
+    "script, style, pre, code, .cell_output, .output, mjx-container, .MathJax, .citation, "
+    ".footnote-list, "
     "[role=doc-bibliography], .bibtex, dl.footnote, .pasted-text, .draw-digit, "
     ".comparison-table"
 )

@@ -12,6 +12,7 @@ page's weight, load time, update times and every comparison land in _build/draw_
 """
 
 import json
+import re
 import statistics
 import time
 
@@ -748,3 +749,83 @@ def test_a_high_dpi_screen_gets_a_sharp_canvas_and_the_same_input(browser, site,
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
+
+
+# ---- the Korean edition's page (ko/, tools/build_book.py): the same model, in Korean -----------
+
+MESSAGES = json.loads((ROOT / "_static" / "draw" / "messages.json").read_text())
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# words of the English messages that a Korean sentence must not keep (names such as ReLU, softmax,
+# MNIST and exp stay)
+ENGLISH = re.compile(
+    r"\b(the|map|units?|row|column|reads?|draw|strongest|bias|stroke|everywhere)\b"
+)
+
+
+def test_every_message_the_panel_says_is_in_messages_json():
+    script = (ROOT / "_static" / "draw" / "draw.mjs").read_text()
+    said = set(re.findall(r'say\("([a-z_]+)"', script))
+    said |= {k for k in MESSAGES if re.search(rf'"{k}"', script)}  # chosen by a condition
+    # the colour names: say(`colour_${map}_low`) with map "signed" or "image"
+    assert "say(`colour_${map}_low`)" in script and "say(`colour_${map}_high`)" in script
+    said |= {f"colour_{m}_{end}" for m in ("signed", "image") for end in ("low", "high")}
+    assert said == set(MESSAGES), (
+        f"said but not in messages.json: {sorted(said - set(MESSAGES))}; "
+        f"in messages.json but never said: {sorted(set(MESSAGES) - said)}"
+    )
+
+
+@pytest.fixture(scope="module")
+def korean(browser, site):
+    """The Korean edition's page, opened once, with its model loaded."""
+    visit = Visit(browser, site + "ko/" + PAGE)
+    visit.page.wait_for_function(
+        "window.cnnTestedDraw && window.cnnTestedDraw.ready", timeout=15000
+    )
+    yield visit
+    visit.page.close()
+
+
+def panel_texts(page):
+    """Every sentence and label the panel shows or gives to a screen reader, after a drawing."""
+    return page.evaluate("""() => {
+        const all = s => [...document.querySelectorAll(s)];
+        return [...all('.draw-status, .draw-summary, .draw-stage-title, .draw-detail-title, '
+                       + '.draw-detail-sum, .draw-help, .draw-clear, #draw-examples-label')
+                    .map(e => e.textContent.trim()),
+                ...all('[aria-label]').filter(e => e.closest('.draw-digit'))
+                    .map(e => e.getAttribute('aria-label'))]
+               .filter(t => /[A-Za-z]{3,}/.test(t) || /[\\uac00-\\ud7a3]/.test(t));
+    }""")
+
+
+@pytest.mark.parametrize("digit", ["2", "7"])
+def test_the_korean_page_reads_a_drawing_as_the_english_one_and_says_so_in_korean(
+    visit, korean, keras_layers, digit
+):
+    for page in (visit.page, korean.page):
+        draw_strokes(page, EXAMPLES[digit])
+        settle(page)
+    english, result = page_results(visit.page), page_results(korean.page)
+    # the same model and steps: the mouse lands on slightly different points of a canvas laid out
+    # around Korean text, so each page is held to Python and Keras for the strokes it recorded
+    assert result["prediction"] == english["prediction"] == int(digit)
+    check_against_python(keras_layers, result, f"the Korean page's {digit}")
+    texts = panel_texts(korean.page)
+    assert len(texts) > 40, texts
+    untranslated = [t for t in texts if not HANGUL.search(t) or ENGLISH.search(t)]
+    assert not untranslated, f"English left on the Korean page: {untranslated[:5]}"
+    assert digit in result["status"], result["status"]
+
+
+def test_the_korean_page_has_no_console_error_and_no_serious_accessibility_violation(
+    korean, axe_script
+):
+    for scheme in ("light", "dark"):
+        set_scheme(korean.page, scheme)
+        if not korean.page.evaluate("typeof window.axe === 'object'"):
+            korean.page.add_script_tag(path=str(axe_script))
+        violations = korean.page.evaluate(AXE_RUN)
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        assert not blocking, [(v["id"], v["help"], v["nodes"][:2]) for v in blocking]
+    assert korean.problems == [], korean.problems

@@ -112,8 +112,18 @@ def opening(language):
     return normalize(translate(toc_files()[0], first, language))
 
 
+def pdf_text(pdf, language):
+    """The PDF's text; Korean in the order it is printed (-raw).
+
+    By default pdftotext sorts a heading's Latin and Hangul runs (two fonts) apart: "에서의 밀집
+    신경망" came before "3.5. MNIST"."""
+    return run(
+        "pdftotext", *(["-raw"] if language == "ko" else []), "-enc", "UTF-8", str(pdf), "-"
+    )
+
+
 def test_every_chapter_and_section_title_is_in_the_pdf(pdf, language):
-    text = normalize(run("pdftotext", "-enc", "UTF-8", str(pdf), "-"))
+    text = normalize(pdf_text(pdf, language))
     # the title page and the table of contents come first; the titles must be found in what follows
     # them
     start = text.index(opening(language)[:60])
@@ -126,6 +136,11 @@ def test_every_chapter_and_section_title_is_in_the_pdf(pdf, language):
     # the front page's own title: on the title page only
     titles = [t for t in headings(language) if t != book_title]
     assert len(titles) > 100, f"only {len(titles)} titles found in the sources"
+    if language == "ko":
+        # pdftotext puts a space where the font changes (a Korean particle after code or a Latin
+        # word: "conv2d 는", "MNIST 에서의"): the Korean titles are compared without spaces
+        body = re.sub(r"\s", "", body)
+        titles = [re.sub(r"\s", "", t) for t in titles]
     missing = [t for t in titles if t not in body]
     assert missing == [], f"titles missing from the PDF's pages: {missing}"
     position = 0
@@ -140,7 +155,7 @@ def test_every_chapter_and_section_title_is_in_the_pdf(pdf, language):
 def test_each_repeated_title_is_a_numbered_heading_as_often_as_the_book_has_it(pdf, language):
     # "Summary", "Exercises" and "References" close each of ten chapters: ten numbered headings
     # each ("4.10. Summary")
-    lines = run("pdftotext", "-enc", "UTF-8", str(pdf), "-").splitlines()
+    lines = pdf_text(pdf, language).splitlines()
     first = opening(language)[:30]
     # after the contents
     start = next(i for i, line in enumerate(lines) if normalize(line).startswith(first))

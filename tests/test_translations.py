@@ -132,6 +132,19 @@ def test_the_check_finds_what_a_translation_lost(change, expected):
     assert any(expected in problem for problem in found), found
 
 
+def test_the_check_keeps_html_tags_and_placeholders_but_lets_labels_be_translated():
+    english = '<button class="draw-clear" aria-label="Clear the drawing">Clear</button> map {f}'
+    korean = '<button class="draw-clear" aria-label="그림 지우기">지우기</button> {f}번 맵'
+    assert translations.problems(message(english, korean), TERMS) == []
+    for wrong, lost in [
+        (korean.replace('class="draw-clear"', 'class="clear"'), 'lost: tag <button class="draw'),
+        (korean.replace("</button>", ""), "lost: tag </button>"),
+        (korean.replace("{f}", "{F}"), "lost: placeholder {f}"),
+    ]:
+        found = translations.problems(message(english, wrong), TERMS)
+        assert any(problem.startswith(lost) for problem in found), found
+
+
 def test_the_check_finds_untranslated_and_fuzzy_messages():
     assert translations.problems(message(GOOD, ""), TERMS) == ["untranslated"]
     korean = "{glue:text}`gd_steps` {doc}`3장 <03_dense_layers>` $3 \\times 3$ `ops.corr2d` "

@@ -11,20 +11,25 @@ untranslated, and `check` (and tests/test_translations.py) fail until it is tran
 
 `check` reports, for each message: an empty or fuzzy translation; a translation that does not keep
 its source's glue references, math, code spans, citations and cross-references, link and {doc}
-targets, {term} targets, or numbers (it may add a number: "two" can be written 2); and a {term}
-whose Korean name (from glossary.md) is missing.
+targets, HTML tags (their labels aside), {placeholders} of the draw page's messages, {term}
+targets, or numbers (it may add a number: "two" can be written 2); and a {term} whose Korean name
+(from glossary.md) is missing.
 """
 
 import argparse
+import io
 import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `tools` is a package of the repository root
+from tools import build_book  # noqa: E402
+
 LANGUAGE = "ko"
 CATALOGS = ROOT / "locale" / LANGUAGE / "LC_MESSAGES"
 POT = ROOT / "_build" / "gettext"
@@ -33,7 +38,12 @@ ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 CODE = re.compile(r"``[^`]+``|`[^`]+`")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-URL = re.compile(r"https?://[^\s)>\]]+")
+URL = re.compile(r"https?://[^\s)>\]\"]+")
+# an HTML tag (the draw page's panel): kept whole, except the words of its labels
+TAG = re.compile(r"<[A-Za-z/!][^>]*>")
+WORDS_IN_TAG = re.compile(r'\s(aria-label|title|alt|placeholder)="[^"]*"')
+# a placeholder of the draw page's messages: "map {f}"
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 # a number in the text (Korean writes particles and counters right after it: "10장의", "0부터")
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-−]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?(?![A-Za-z0-9_])")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -59,7 +69,11 @@ def markup(text):
         else:
             tokens[f"{{{name}}}`{content}`"] += 1
     rest = ROLE.sub(" ", rest)
-    for pattern, kind in ((MATH, "math"), (CODE, "code")):
+    tokens.update(f"math {found}" for found in MATH.findall(rest))
+    rest = MATH.sub(" ", rest)
+    tokens.update(f"tag {WORDS_IN_TAG.sub('', tag)}" for tag in TAG.findall(rest))
+    rest = TAG.sub(" ", rest)
+    for pattern, kind in ((CODE, "code"), (PLACEHOLDER, "placeholder")):
         tokens.update(f"{kind} {found}" for found in pattern.findall(rest))
         rest = pattern.sub(" ", rest)
     tokens.update(f"link -> {target}" for target in LINK.findall(rest))
@@ -157,9 +171,6 @@ def stats(paths=None):
 
 def update():
     """Extract the English messages into _build/gettext and merge them into locale/ko."""
-    sys.path.insert(0, str(ROOT))
-    from tools import build_book
-
     build_book.build("en", "gettext", POT)
     subprocess.run(
         [
@@ -176,6 +187,32 @@ def update():
         ],
         check=True,
     )
+    for path in catalogs():
+        tidy(path, POT / path.relative_to(CATALOGS).with_suffix(".pot"))
+
+
+def tidy(path, template=None):
+    """Give a catalog the book's header and current places; drop obsolete entries."""
+    catalog = read(path)
+    catalog.project = build_book.title("en")
+    catalog.version = ""
+    catalog.fuzzy = False
+    catalog.header_comment = (
+        f"# Korean translation of the page {path.relative_to(CATALOGS).with_suffix('')} of "
+        f"{build_book.title('en')}.\n"
+        "# Same license as the book's text (LICENSE-CONTENT.md). Made with tools/translations.py."
+    )
+    catalog.last_translator = "The authors of Convolutional Neural Networks, Tested"
+    catalog.language_team = "Korean"
+    catalog.obsolete.clear()  # a message the English no longer has: git keeps its history
+    if template and template.is_file():  # where each message is now (sphinx-intl keeps old places)
+        places = {m.id: m.locations for m in read(template) if m.id}
+        for message in catalog:
+            if message.id in places:
+                message.locations = places[message.id]
+    text = io.BytesIO()  # written whole or not at all
+    write_po(text, catalog, width=76)
+    path.write_bytes(text.getvalue())
 
 
 def main(argv=None):

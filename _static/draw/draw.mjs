@@ -11,6 +11,13 @@
   // that protect privacy add noise to read-back): a RASTER x RASTER image of ink, as chapter 4's
   // transforms.render_strokes(strokes, size=RASTER, width=PEN) draws it. PEN: chapter 4's 9 pixels of 112.
   const RASTER = 280, PEN = RASTER * 9 / 112;
+  // The page's words in its edition's language: _ext/editions.py writes _static/draw/messages.json into the page
+  // (id draw-messages), translated from the page's catalog in the Korean edition. say("map", {f: 3}) -> "map 3".
+  const MESSAGES = JSON.parse(document.getElementById("draw-messages")?.textContent || "{}");
+  function say(key, values = {}) {
+    if (!(key in MESSAGES)) throw new Error(`the page has no message ${key} (see _static/draw/messages.json)`);
+    return MESSAGES[key].replace(/\{(\w+)\}/g, (match, name) => name in values ? String(values[name]) : match);
+  }
 
   // ---- drawing strokes as ink: utils.transforms.render_strokes, segment by segment ------------------------
 
@@ -269,7 +276,7 @@
   const SUPERSCRIPTS = {"-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074", 5: "\u2075",
     6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079"};
   function scientific(value) {  // 3 significant digits below a million; from there on 2, as 6.8 × 10⁶
-    if (!Number.isFinite(value)) return "more than 10³⁰⁸";
+    if (!Number.isFinite(value)) return say("more_than", {value: "10³⁰⁸"});
     if (value < 1e6) return Number(value.toPrecision(3)).toLocaleString("en-US");
     const [mantissa, exponent] = value.toExponential(1).split("e+");
     return `${mantissa} × 10${[...exponent].map(c => SUPERSCRIPTS[c]).join("")}`;
@@ -393,7 +400,7 @@
         tile.setAttribute("aria-checked", "false");
         tile.dataset.channel = f;
         tile.dataset.layer = name;
-        tile.setAttribute("aria-label", `map ${f}`);
+        tile.setAttribute("aria-label", say("map", {f}));
         const map = document.createElement("canvas");
         map.width = map.height = side;
         map.setAttribute("aria-hidden", "true");
@@ -404,16 +411,17 @@
     }
 
     function colourBar(bar, low, high) {
-      const ends = bar.dataset.map === "signed" ? ["blue", "red, white at 0"] : ["white", "black"];
+      const map = bar.dataset.map === "signed" ? "signed" : "image";
       bar.setAttribute("role", "img");
-      bar.setAttribute("aria-label", `Colour scale: from ${low} (${ends[0]}) to ${high} (${ends[1]})`);
+      bar.setAttribute("aria-label", say("colour_scale", {low, high, low_colour: say(`colour_${map}_low`),
+        high_colour: say(`colour_${map}_high`)}));
       bar.querySelector(".draw-gradient").style.background = GRADIENTS[bar.dataset.map];
       bar.querySelector(".draw-bar-low").textContent = low;
       bar.querySelector(".draw-bar-high").textContent = high;
     }
 
     function where(found) {
-      return `${formatNumber(found.value)} at row ${found.row}, column ${found.column}`;
+      return say("where", {value: formatNumber(found.value), row: found.row, column: found.column});
     }
 
     function showMaps(tiles, values, side, summary, bar) {
@@ -423,14 +431,14 @@
       const byChannel = found ? Object.fromEntries(found.map(s => [s.channel, s])) : {};
       tiles.forEach((tile, f) => {
         const s = byChannel[f];
-        tile.setAttribute("aria-label", !s ? `map ${f}` : s.value > 0 ? `map ${f}: strongest ${where(s)}`
-          : `map ${f}: 0 everywhere`);
+        tile.setAttribute("aria-label", !s ? say("map", {f}) : s.value > 0 ? say("map_strongest", {f, where: where(s)})
+          : say("map_zero", {f}));
       });
       colourBar(bar, "0", formatNumber(top));
-      if (!found) { summary.textContent = "Draw a digit to see its maps."; return found; }
+      if (!found) { summary.textContent = say("maps_empty"); return found; }
       const zero = found.filter(s => s.value <= 0).length;
-      summary.textContent = `Strongest: ${found.slice(0, 3).filter(s => s.value > 0).map(s => `map ${s.channel} ` +
-        `(${where(s)})`).join(", ") || "none"}. ${zero} of ${FILTERS} maps are 0 everywhere.`;
+      const list = found.slice(0, 3).filter(s => s.value > 0).map(s => say("maps_item", {f: s.channel, where: where(s)}));
+      summary.textContent = say("maps_summary", {list: list.join(", ") || say("none"), zero, filters: FILTERS});
       return found;
     }
 
@@ -439,15 +447,15 @@
       const summary = $(".draw-hidden-summary");
       colourBar($(".draw-hidden-bar"), "0", formatNumber(hidden ? Math.max(...hidden) : 0));
       if (!hidden) {
-        summary.textContent = "Draw a digit to see its 128 units.";
+        summary.textContent = say("hidden_empty");
       } else {
         const order = Array.from(hidden.keys()).sort((a, b) => hidden[b] - hidden[a] || a - b);
         const active = order.filter(u => hidden[u] > 0);
-        summary.textContent = `${active.length} of ${UNITS} units are above 0; the strongest: ` +
-          `${active.slice(0, 3).map(u => `unit ${u} (${formatNumber(hidden[u])})`).join(", ") || "none"}.`;
+        const list = active.slice(0, 3).map(unit => say("hidden_item", {unit, value: formatNumber(hidden[unit])}));
+        summary.textContent = say("hidden_summary", {active: active.length, units: UNITS,
+          list: list.join(", ") || say("none")});
       }
-      panel.hidden.setAttribute("aria-label", `The 128 hidden units, ${COLUMNS} to a row, darker for larger values. ` +
-        summary.textContent);
+      panel.hidden.setAttribute("aria-label", say("hidden_label", {columns: COLUMNS, summary: summary.textContent}));
     }
 
     function showLogits(logits) {
@@ -460,8 +468,8 @@
       if (!logits) { summary.textContent = ""; return; }
       const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
       const lead = logits[order[0]] - logits[order[1]];
-      summary.textContent = `${order[0]} leads ${order[1]} by ${formatNumber(lead)}: the softmax makes ${order[0]} ` +
-        `exp(${formatNumber(lead)}) ≈ ${scientific(Math.exp(lead))} times as probable as ${order[1]}.`;
+      summary.textContent = say("logits_summary", {first: order[0], second: order[1], lead: formatNumber(lead),
+        ratio: scientific(Math.exp(lead))});
     }
 
     // The chosen map's kernel and the 3 x 3 input pixels its strongest value reads (before the ReLU).
@@ -479,12 +487,12 @@
       const limit = Math.max(...kernel.map(Math.abs));
       root.querySelectorAll(".draw-kernel-table td").forEach((cell, k) => signedCell(cell, kernel[k], limit));
       colourBar($(".draw-kernel-bar"), formatNumber(-limit), formatNumber(limit));
-      $(".draw-detail-title").textContent = `Map ${f}: its 3 × 3 kernel, and the input pixels its strongest value reads`;
+      $(".draw-detail-title").textContent = say("detail_title", {f});
       const patchCells = root.querySelectorAll(".draw-patch-table td"), frame = $(".draw-receptive");
       if (!state.input) {
         state.detail = {channel: f, kernel, bias: convBias[f]};
         patchCells.forEach(cell => { cell.textContent = ""; cell.style.background = ""; });
-        $(".draw-detail-sum").textContent = `Bias ${formatNumber(convBias[f])}. Draw a digit to see the pixels it reads.`;
+        $(".draw-detail-sum").textContent = say("detail_empty", {bias: formatNumber(convBias[f])});
         frame.hidden = true;
         return;
       }
@@ -500,9 +508,9 @@
       patchCells.forEach((cell, k) => colourCell(cell, "image", patch[k], formatNumber(patch[k])));
       // written so that the numbers add up: the products' sum as the rounded total minus the rounded bias
       const [total, bias] = [best.value, convBias[f]].map(v => Number(v.toFixed(2)));
-      $(".draw-detail-sum").textContent = `At row ${best.row}, column ${best.column}: the nine products sum to ` +
-        `${formatNumber(total - bias)}, plus the bias ${formatNumber(bias)} makes ${formatNumber(best.value)}` +
-        (best.value > 0 ? ", the map's strongest value." : ": no sum is above 0, so the ReLU makes the whole map 0.");
+      $(".draw-detail-sum").textContent = say(best.value > 0 ? "detail_sum_positive" : "detail_sum_zero", {
+        row: best.row, column: best.column, products: formatNumber(total - bias), bias: formatNumber(bias),
+        value: formatNumber(best.value)});
       Object.assign(frame.style, {top: `${100 * best.row / SIZE}%`, left: `${100 * best.column / SIZE}%`});
       frame.hidden = false;
       state.detail = {channel: f, kernel, bias: convBias[f], row: best.row, column: best.column, patch, value: best.value};
@@ -519,10 +527,11 @@
       showLogits(layers && layers.logits);
       showDetail(found);
       const d = state.detail;
-      inputCanvas.setAttribute("aria-label", "The 28 by 28 input the model receives: your digit, prepared the MNIST way" +
-        (state.input ? `; the outlined square is the 3 × 3 pixels map ${d.channel} reads at row ${d.row}, column ${d.column}` : ""));
-      canvas.setAttribute("aria-label", `Drawing area: ${state.strokes.length ? `your drawing, ${state.strokes.length} ` +
-        `stroke${state.strokes.length > 1 ? "s" : ""}` : "empty"}`);
+      inputCanvas.setAttribute("aria-label", state.input
+        ? say("input_label_square", {f: d.channel, row: d.row, column: d.column}) : say("input_label"));
+      const strokes = state.strokes.length;
+      canvas.setAttribute("aria-label", say(!strokes ? "canvas_empty" : strokes === 1 ? "canvas_one" : "canvas_many",
+        {strokes}));
       rows.forEach((row, digit) => {
         const p = state.probabilities ? state.probabilities[digit] : 0;
         row.querySelector(".draw-bar span").style.width = `${(100 * p).toFixed(1)}%`;
@@ -530,10 +539,10 @@
         row.classList.toggle("draw-predicted", digit === state.prediction);
       });
       if (pen !== null) return;  // the status is a live region: announce the result when a stroke ends, not each frame
-      const article = state.prediction === 8 ? "an" : "a";
       const text = state.probabilities
-        ? `The model reads ${article} ${state.prediction}, with probability ${(100 * state.probabilities[state.prediction]).toFixed(1)} %.`
-        : "Draw a digit from 0 to 9 in the black square.";
+        ? say(state.prediction === 8 ? "status_an" : "status_a", {digit: state.prediction,
+          percent: (100 * state.probabilities[state.prediction]).toFixed(1)})
+        : say("status_empty");
       if (status.textContent !== text) status.textContent = text;
     }
 
@@ -605,7 +614,7 @@
 
     const failed = $(".draw-error");
     function fail(what, error) {  // load errors get their own line: the status would overwrite them
-      failed.textContent = `${failed.textContent} ${what} could not be loaded: ${error.message}.`.trim();
+      failed.textContent = `${failed.textContent} ${say("load_failed", {what, error: error.message})}`.trim();
       failed.hidden = false;
     }
     fetch(new URL("examples.json", HERE)).then(r => {
@@ -617,7 +626,7 @@
         button.disabled = false;
       }
     }).catch(error => {
-      fail("The example strokes", error);
+      fail(say("the_examples"), error);
       throw error;
     });
 
@@ -629,8 +638,8 @@
       classify();
       state.readyMs = performance.now();  // milliseconds from the start of navigation to a working page
     }).catch(error => {
-      fail("The model", error);
-      if (location.protocol !== "file:") status.textContent = "The model could not be loaded.";  // keep the hint
+      fail(say("the_model"), error);
+      if (location.protocol !== "file:") status.textContent = say("model_failed");  // keep the hint
       throw error;
     });
   }
